@@ -1,0 +1,263 @@
+#include "model_device.h"
+
+#include "kmtsim/hw/regs.h"
+
+namespace kmtsim::sc {
+
+using sc_core::sc_time;
+namespace reg = hw::reg;
+namespace field = hw::field;
+
+// Cycle counts of the RTL (rtl/kmt_regs.sv, kmt_cp.sv, kmt_fence_engine.sv).
+namespace timing {
+constexpr unsigned kRegAccess = 1;       // request accepted, response registered
+constexpr unsigned kFenceRead = 3;       // + grant + table read
+constexpr unsigned kCpuSignal = 2;       // + grant
+constexpr unsigned kSignalToRecord = 1;  // stage B after the grant
+constexpr unsigned kCpWord = 1;          // the parser takes one word a cycle
+}  // namespace timing
+
+ModelDevice::ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig& config)
+    : Device(name, config), fences_(config.num_fences, 0), init_done_(cycles(config.num_fences)) {
+  SC_HAS_PROCESS(ModelDevice);
+  SC_THREAD(cp_thread);
+  SC_METHOD(irq_method);
+  sensitive << irq_update_;
+}
+
+uint64_t ModelDevice::cycle_at(const sc_time& t) const {
+  return static_cast<uint64_t>(t / config().clock_period);
+}
+
+bool ModelDevice::irq_level() const {
+  const uint32_t status = field::IRQ_STATUS_FENCE.put(!records_.empty()) |
+                          field::IRQ_STATUS_OVERFLOW.put(overflow_) |
+                          field::IRQ_STATUS_CP_ERROR.put(cp_error_flag_);
+  return (status & irq_enable_) != 0;
+}
+
+void ModelDevice::irq_method() { irq.write(irq_level()); }
+
+void ModelDevice::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const auto access = decode(trans);
+  if (!access) return;
+  const sc_time at = sc_core::sc_time_stamp() + delay;
+  std::optional<unsigned> took = access->write ? write_reg(access->addr, *access->data, at)
+                                               : read_reg(access->addr, *access->data, at);
+  if (!took) {
+    if (!access->write) *access->data = 0;
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    took = timing::kRegAccess;
+  } else {
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+  delay += cycles(*took);
+  irq_update_.notify(delay);
+}
+
+std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, const sc_time& at) {
+  const unsigned n = config().num_fences;
+  data = 0;
+  switch (addr) {
+    case reg::ID: data = hw::kIdMagic; break;
+    case reg::VERSION: data = hw::kVersion; break;
+    case reg::CAPS:
+      data = field::CAPS_NUM_FENCES.put(n) | field::CAPS_IRQ_FIFO_DEPTH.put(config().irq_fifo_depth) |
+             field::CAPS_CP_FIFO_DEPTH.put(config().cp_queue_depth);
+      break;
+    case reg::STATUS: {
+      const bool cp_busy = !cp_halted_ && !cp_queue_.empty();
+      data = field::STATUS_BUSY.put(cp_busy) | field::STATUS_INIT.put(at < init_done_);
+      break;
+    }
+    case reg::IRQ_STATUS:
+      data = field::IRQ_STATUS_FENCE.put(!records_.empty()) | field::IRQ_STATUS_OVERFLOW.put(overflow_) |
+             field::IRQ_STATUS_CP_ERROR.put(cp_error_flag_);
+      break;
+    case reg::IRQ_ENABLE: data = irq_enable_; break;
+    case reg::CYCLE_LO: {
+      const uint64_t c = cycle_at(at);
+      data = static_cast<uint32_t>(c);
+      cycle_hi_ = static_cast<uint32_t>(c >> 32);
+      break;
+    }
+    case reg::CYCLE_HI: data = cycle_hi_; break;
+    case reg::FENCE_SEL: data = fence_sel_; break;
+    case reg::FENCE_VALUE_LO:
+      if (fence_sel_ < n) {
+        data = static_cast<uint32_t>(fences_[fence_sel_]);
+        value_hi_ = static_cast<uint32_t>(fences_[fence_sel_] >> 32);
+        return timing::kFenceRead;
+      }
+      value_hi_ = 0;
+      ++fence_errors_;
+      break;
+    case reg::FENCE_VALUE_HI: data = value_hi_; break;
+    case reg::FENCE_WDATA_LO: data = static_cast<uint32_t>(wdata_); break;
+    case reg::FENCE_WDATA_HI: data = static_cast<uint32_t>(wdata_ >> 32); break;
+    case reg::IRQ_REC_INFO:
+      if (!records_.empty()) {
+        data = field::IRQ_REC_INFO_VALID.put(1) | field::IRQ_REC_INFO_FENCE.put(records_.front().fence);
+      }
+      break;
+    case reg::IRQ_REC_VALUE_LO:
+      if (!records_.empty()) data = static_cast<uint32_t>(records_.front().value);
+      break;
+    case reg::IRQ_REC_VALUE_HI:
+      if (!records_.empty()) data = static_cast<uint32_t>(records_.front().value >> 32);
+      break;
+    case reg::FENCE_SIGNALS: data = signal_count_; break;
+    case reg::FENCE_REWINDS: data = rewind_count_; break;
+    case reg::FENCE_ERRORS: data = fence_errors_; break;
+    case reg::CP_STATUS:
+      data = field::CP_STATUS_LEVEL.put(static_cast<uint32_t>(cp_queue_.size())) |
+             field::CP_STATUS_HALTED.put(cp_halted_) | field::CP_STATUS_ERROR.put(cp_error_) |
+             field::CP_STATUS_ERROR_OPCODE.put(cp_opcode_);
+      break;
+    case reg::CP_COMPLETED: data = cp_completed_; break;
+    case reg::FENCE_SIGNAL:
+    case reg::IRQ_REC_POP:
+    case reg::CP_PUSH:
+    case reg::CP_CONTROL: break;
+    default: return std::nullopt;
+  }
+  return timing::kRegAccess;
+}
+
+std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, const sc_time& at) {
+  switch (addr) {
+    case reg::ID:
+    case reg::VERSION:
+    case reg::CAPS:
+    case reg::STATUS:
+    case reg::CYCLE_LO:
+    case reg::CYCLE_HI:
+    case reg::FENCE_VALUE_LO:
+    case reg::FENCE_VALUE_HI:
+    case reg::IRQ_REC_INFO:
+    case reg::IRQ_REC_VALUE_LO:
+    case reg::IRQ_REC_VALUE_HI:
+    case reg::FENCE_SIGNALS:
+    case reg::FENCE_REWINDS:
+    case reg::FENCE_ERRORS:
+    case reg::CP_STATUS:
+    case reg::CP_COMPLETED: break;
+    case reg::IRQ_STATUS:
+      if (field::IRQ_STATUS_OVERFLOW.get(data)) overflow_ = false;
+      if (field::IRQ_STATUS_CP_ERROR.get(data)) cp_error_flag_ = false;
+      break;
+    case reg::IRQ_ENABLE:
+      irq_enable_ = data & (field::IRQ_ENABLE_FENCE.mask() | field::IRQ_ENABLE_OVERFLOW.mask() |
+                            field::IRQ_ENABLE_CP_ERROR.mask());
+      break;
+    case reg::FENCE_SEL: fence_sel_ = field::FENCE_SEL_INDEX.get(data); break;
+    case reg::FENCE_WDATA_LO: wdata_ = (wdata_ & ~0xFFFF'FFFFull) | data; break;
+    case reg::FENCE_WDATA_HI: wdata_ = (wdata_ & 0xFFFF'FFFFull) | (uint64_t{data} << 32); break;
+    case reg::FENCE_SIGNAL: {
+      const uint32_t fence = field::FENCE_SIGNAL_INDEX.get(data);
+      if (fence >= config().num_fences) {
+        ++fence_errors_;
+        break;
+      }
+      // The engine takes no request until the table is cleared.
+      const unsigned wait_init = at < init_done_ ? static_cast<unsigned>(cycle_at(init_done_ - at)) : 0;
+      apply_signal(fence, wdata_, /*store=*/true, at);
+      return timing::kCpuSignal + wait_init;
+    }
+    case reg::IRQ_REC_POP:
+      if (!records_.empty()) records_.pop_front();
+      break;
+    case reg::CP_PUSH: push_word(data); break;
+    case reg::CP_CONTROL:
+      if (field::CP_CONTROL_RESUME.get(data) && cp_halted_) {
+        cp_queue_.clear();
+        cp_halted_ = false;
+        cp_error_ = static_cast<uint8_t>(hw::CpError::NONE);
+        cp_wake_.notify(cycles(timing::kRegAccess));
+      }
+      break;
+    default: return std::nullopt;
+  }
+  return timing::kRegAccess;
+}
+
+void ModelDevice::apply_signal(uint32_t fence, uint64_t value, bool store, const sc_time& /*at*/) {
+  const uint64_t old = fences_[fence];
+  const uint64_t now = store ? value : std::max(old, value);
+  if (store && value < old) ++rewind_count_;
+  fences_[fence] = now;
+  ++signal_count_;
+  if (records_.size() < config().irq_fifo_depth) {
+    records_.push_back({fence, now});
+  } else {
+    overflow_ = true;
+  }
+}
+
+void ModelDevice::push_word(uint32_t word) {
+  if (cp_halted_) return;
+  if (cp_queue_.size() >= config().cp_queue_depth) {
+    halt(hw::CpError::QUEUE_OVERFLOW, 0);
+    return;
+  }
+  cp_queue_.push_back(word);
+  cp_wake_.notify(cycles(timing::kRegAccess));
+}
+
+void ModelDevice::halt(hw::CpError error, uint8_t opcode) {
+  cp_halted_ = true;
+  cp_error_ = static_cast<uint8_t>(error);
+  cp_opcode_ = opcode;
+  cp_error_flag_ = true;
+  ++cp_epoch_;
+  irq_update_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void ModelDevice::cp_thread() {
+  const sc_time word = cycles(timing::kCpWord);
+  wait(init_done_);  // the fence table clears after reset before any command runs
+  for (;;) {
+    while (cp_halted_ || cp_queue_.empty()) wait(cp_wake_);
+    const uint64_t epoch = cp_epoch_;
+    const uint32_t header = cp_queue_.front();
+    cp_queue_.pop_front();
+    wait(word);
+    if (epoch != cp_epoch_) continue;
+    const auto opcode = static_cast<uint8_t>(header >> 24);
+    cp_opcode_ = opcode;
+    if (opcode == static_cast<uint8_t>(hw::CpOpcode::NOP)) {
+      ++cp_completed_;
+      continue;
+    }
+    if (opcode != static_cast<uint8_t>(hw::CpOpcode::SIGNAL)) {
+      halt(hw::CpError::BAD_OPCODE, opcode);
+      continue;
+    }
+    const uint32_t fence = header & 0xFFFF;
+    if (fence >= config().num_fences) {
+      halt(hw::CpError::BAD_FENCE, opcode);
+      continue;
+    }
+    uint64_t value = 0;
+    bool abandoned = false;
+    for (int k = 0; k < 2 && !abandoned; ++k) {
+      while (cp_queue_.empty() && epoch == cp_epoch_) wait(cp_wake_);
+      if (epoch != cp_epoch_) {
+        abandoned = true;
+        break;
+      }
+      value |= uint64_t{cp_queue_.front()} << (32 * k);
+      cp_queue_.pop_front();
+      wait(word);
+      abandoned = epoch != cp_epoch_;
+    }
+    if (abandoned) continue;
+    wait(word);  // the engine grants the signal port
+    if (epoch != cp_epoch_) continue;
+    ++cp_completed_;
+    apply_signal(fence, value, /*store=*/false, sc_core::sc_time_stamp());
+    irq_update_.notify(cycles(timing::kSignalToRecord));
+  }
+}
+
+}  // namespace kmtsim::sc

@@ -1,0 +1,68 @@
+// The SystemC model of the device: the same registers and commands as rtl/,
+// computed at transaction level. Register accesses take the cycles the RTL
+// takes; the command processor runs in an SC_THREAD that waits only while
+// it has work, so an idle model leaves no pending activity.
+#pragma once
+
+#include "kmtsim/hw/regs.h"
+#include "kmtsim/sc/device.h"
+
+#include <deque>
+#include <vector>
+
+namespace kmtsim::sc {
+
+class ModelDevice final : public Device {
+ public:
+  ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig& config);
+  Backend backend() const override { return Backend::Model; }
+
+ private:
+  struct Record {
+    uint32_t fence;
+    uint64_t value;
+  };
+
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
+  // Each returns the cycles the access takes, or nothing for an unmapped offset.
+  std::optional<unsigned> read_reg(uint32_t addr, uint32_t& data, const sc_core::sc_time& at);
+  std::optional<unsigned> write_reg(uint32_t addr, uint32_t data, const sc_core::sc_time& at);
+
+  void apply_signal(uint32_t fence, uint64_t value, bool store, const sc_core::sc_time& at);
+  void push_word(uint32_t word);
+  void halt(hw::CpError error, uint8_t opcode);
+  void cp_thread();
+  void irq_method();
+  bool irq_level() const;
+  sc_core::sc_time cycles(uint64_t n) const { return config().clock_period * static_cast<double>(n); }
+  uint64_t cycle_at(const sc_core::sc_time& t) const;
+
+  // Fence engine.
+  std::vector<uint64_t> fences_;
+  std::deque<Record> records_;
+  sc_core::sc_time init_done_;
+  bool overflow_ = false;
+  uint32_t signal_count_ = 0;
+  uint32_t rewind_count_ = 0;
+  uint32_t fence_errors_ = 0;
+
+  // Register block.
+  uint32_t irq_enable_ = 0;
+  uint32_t fence_sel_ = 0;
+  uint32_t value_hi_ = 0;
+  uint32_t cycle_hi_ = 0;
+  uint64_t wdata_ = 0;
+  bool cp_error_flag_ = false;
+
+  // Command processor.
+  std::deque<uint32_t> cp_queue_;
+  bool cp_halted_ = false;
+  uint8_t cp_error_ = 0;
+  uint8_t cp_opcode_ = 0;
+  uint32_t cp_completed_ = 0;
+  uint64_t cp_epoch_ = 0;  // bumped by a halt: a command in flight is abandoned
+  sc_core::sc_event cp_wake_;
+  sc_core::sc_event irq_update_;
+};
+
+}  // namespace kmtsim::sc

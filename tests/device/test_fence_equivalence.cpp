@@ -1,0 +1,262 @@
+// The model and the RTL, elaborated side by side in one simulation, receive
+// the same register writes and must raise the same interrupt records, hold
+// the same fence values and count the same events.
+#include <catch2/catch.hpp>
+
+#include "kmtsim/hw/regs.h"
+#include "kmtsim/sc/device.h"
+#include "kmtsim/sc/host.h"
+#include "../support/seed.h"
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace kmtsim;
+using sc::Backend;
+using sc_core::sc_time;
+using sc_core::SC_MS;
+namespace reg = hw::reg;
+namespace field = hw::field;
+
+namespace {
+
+struct Record {
+  uint32_t fence;
+  uint64_t value;
+  bool operator==(const Record&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Record& r) {
+  return os << "{fence " << r.fence << ", value " << r.value << "}";
+}
+
+// One device with its host and an interrupt handler that drains the records.
+class Bench {
+ public:
+  explicit Bench(Backend backend)
+      : device_(sc::make_device(backend, (std::string(sc::to_string(backend)) + "_device").c_str())),
+        host_(std::make_unique<sc::Host>((std::string(sc::to_string(backend)) + "_host").c_str(), *device_)) {}
+
+  sc::Host& host() { return *host_; }
+  const std::vector<Record>& records() const { return records_; }
+  uint32_t overflows() const { return overflows_; }
+  uint32_t cp_errors() const { return cp_errors_; }
+
+  // Runs until the device is idle with no interrupt pending.
+  void settle() {
+    for (int rounds = 0; rounds < 10000; ++rounds) {
+      switch (host_->run(sc_time(1, SC_MS))) {
+        case sc::Host::Stop::Irq: service(); break;
+        case sc::Host::Stop::Idle: return;
+        case sc::Host::Stop::Limit: FAIL("device still busy after 1 ms of simulated time"); return;
+      }
+    }
+    FAIL("interrupt storm: the device never went idle");
+  }
+
+  void service() {
+    const uint32_t status = host_->read32(reg::IRQ_STATUS);
+    for (;;) {
+      const uint32_t info = host_->read32(reg::IRQ_REC_INFO);
+      if (!field::IRQ_REC_INFO_VALID.get(info)) break;
+      const uint64_t lo = host_->read32(reg::IRQ_REC_VALUE_LO);
+      const uint64_t hi = host_->read32(reg::IRQ_REC_VALUE_HI);
+      host_->write32(reg::IRQ_REC_POP, 1);
+      records_.push_back({field::IRQ_REC_INFO_FENCE.get(info), lo | (hi << 32)});
+    }
+    if (field::IRQ_STATUS_OVERFLOW.get(status)) ++overflows_;
+    if (field::IRQ_STATUS_CP_ERROR.get(status)) ++cp_errors_;
+    const uint32_t sticky = status & (field::IRQ_STATUS_OVERFLOW.mask() | field::IRQ_STATUS_CP_ERROR.mask());
+    if (sticky != 0) host_->write32(reg::IRQ_STATUS, sticky);
+  }
+
+  uint64_t fence_value(uint32_t fence) {
+    host_->write32(reg::FENCE_SEL, fence);
+    const uint64_t lo = host_->read32(reg::FENCE_VALUE_LO);
+    return lo | (uint64_t{host_->read32(reg::FENCE_VALUE_HI)} << 32);
+  }
+
+  void cpu_signal(uint32_t fence, uint64_t value) {
+    host_->write32(reg::FENCE_WDATA_LO, static_cast<uint32_t>(value));
+    host_->write32(reg::FENCE_WDATA_HI, static_cast<uint32_t>(value >> 32));
+    host_->write32(reg::FENCE_SIGNAL, fence);
+  }
+
+  void cmd_signal(uint32_t fence, uint64_t value) {
+    host_->write32(reg::CP_PUSH, (uint32_t{static_cast<uint8_t>(hw::CpOpcode::SIGNAL)} << 24) | fence);
+    host_->write32(reg::CP_PUSH, static_cast<uint32_t>(value));
+    host_->write32(reg::CP_PUSH, static_cast<uint32_t>(value >> 32));
+  }
+
+ private:
+  std::unique_ptr<sc::Device> device_;
+  std::unique_ptr<sc::Host> host_;
+  std::vector<Record> records_;
+  uint32_t overflows_ = 0;
+  uint32_t cp_errors_ = 0;
+};
+
+struct Pair {
+  Bench model{Backend::Model};
+  Bench rtl{Backend::Rtl};
+
+  template <typename F>
+  void both(F&& f) {
+    f(model);
+    f(rtl);
+  }
+  void start(uint32_t irq_enable = 0x7) {
+    both([&](Bench& b) {
+      b.settle();  // the fence table clears after reset
+      CHECK(field::STATUS_INIT.get(b.host().read32(reg::STATUS)) == 0);
+      b.host().write32(reg::IRQ_ENABLE, irq_enable);
+    });
+  }
+};
+
+uint64_t interesting_value(std::mt19937_64& rng) {
+  switch (rng() % 6) {
+    case 0: return 0;
+    case 1: return ~uint64_t{0};
+    case 2: return (uint64_t{1} << 31) + 5;  // values past 32 bits work (IGT syncobj_timeline)
+    case 3: return (uint64_t{1} << 32) - 2;
+    case 4: return rng() % 16;
+    default: return rng();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Both backends identify themselves and report the same capabilities", "[device][equivalence]") {
+  Pair p;
+  p.start();
+  p.both([](Bench& b) {
+    CHECK(b.host().read32(reg::ID) == hw::kIdMagic);
+    CHECK(b.host().read32(reg::VERSION) == hw::kVersion);
+    const uint32_t caps = b.host().read32(reg::CAPS);
+    CHECK(field::CAPS_NUM_FENCES.get(caps) == 64);
+    CHECK(field::CAPS_IRQ_FIFO_DEPTH.get(caps) == 16);
+    CHECK(field::CAPS_CP_FIFO_DEPTH.get(caps) == 16);
+    uint32_t data = 0;
+    CHECK(b.host().access(false, 0xFFC, data) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(b.host().access(true, 0x300, data) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  });
+}
+
+TEST_CASE("A CPU signal stores the value (a rewind included) and raises one interrupt record", "[device][equivalence]") {
+  Pair p;
+  p.start();
+  p.both([](Bench& b) {
+    b.cpu_signal(3, 100);
+    b.settle();
+    b.cpu_signal(3, 40);  // a rewind: the CPU write wins
+    b.settle();
+    b.cpu_signal(63, ~uint64_t{0});
+    b.settle();
+    CHECK(b.fence_value(3) == 40);
+    CHECK(b.fence_value(63) == ~uint64_t{0});
+    CHECK(b.host().read32(reg::FENCE_REWINDS) == 1);
+    CHECK(b.host().read32(reg::FENCE_SIGNALS) == 3);
+    const std::vector<Record> expected{{3, 100}, {3, 40}, {63, ~uint64_t{0}}};
+    CHECK(b.records() == expected);
+  });
+}
+
+TEST_CASE("A command signal never lowers a fence", "[device][equivalence]") {
+  Pair p;
+  p.start();
+  p.both([](Bench& b) {
+    b.cmd_signal(5, 10);
+    b.cmd_signal(5, 7);
+    b.cmd_signal(5, uint64_t{1} << 40);
+    b.settle();
+    CHECK(b.fence_value(5) == (uint64_t{1} << 40));
+    CHECK(b.host().read32(reg::CP_COMPLETED) == 3);
+    CHECK(b.host().read32(reg::FENCE_REWINDS) == 0);
+    const std::vector<Record> expected{{5, 10}, {5, 10}, {5, uint64_t{1} << 40}};
+    CHECK(b.records() == expected);
+  });
+}
+
+TEST_CASE("A malformed command halts the queue with a reason until resumed", "[device][equivalence]") {
+  Pair p;
+  p.start();
+  p.both([](Bench& b) {
+    b.host().write32(reg::CP_PUSH, 0xEE00'0000);  // unknown opcode
+    b.settle();
+    uint32_t st = b.host().read32(reg::CP_STATUS);
+    CHECK(field::CP_STATUS_HALTED.get(st) == 1);
+    CHECK(field::CP_STATUS_ERROR.get(st) == static_cast<uint32_t>(hw::CpError::BAD_OPCODE));
+    CHECK(field::CP_STATUS_ERROR_OPCODE.get(st) == 0xEE);
+    CHECK(b.cp_errors() == 1);
+    b.cmd_signal(1, 9);  // dropped while halted
+    b.settle();
+    CHECK(b.fence_value(1) == 0);
+    b.host().write32(reg::CP_CONTROL, 1);
+    b.cmd_signal(64, 9);  // fence out of range
+    b.settle();
+    st = b.host().read32(reg::CP_STATUS);
+    CHECK(field::CP_STATUS_ERROR.get(st) == static_cast<uint32_t>(hw::CpError::BAD_FENCE));
+    CHECK(b.cp_errors() == 2);
+    b.host().write32(reg::CP_CONTROL, 1);
+    b.cmd_signal(1, 9);
+    b.settle();
+    CHECK(field::CP_STATUS_HALTED.get(b.host().read32(reg::CP_STATUS)) == 0);
+    CHECK(b.fence_value(1) == 9);
+  });
+  CHECK(p.model.records() == p.rtl.records());
+}
+
+TEST_CASE("A full interrupt FIFO drops records and flags the overflow but keeps every value", "[device][equivalence]") {
+  Pair p;
+  p.start(0);  // interrupts masked: nothing drains the FIFO
+  p.both([](Bench& b) {
+    for (uint32_t k = 0; k < 20; ++k) b.cpu_signal(k, 1000 + k);
+    b.settle();
+    CHECK(field::IRQ_STATUS_OVERFLOW.get(b.host().read32(reg::IRQ_STATUS)) == 1);
+    b.host().write32(reg::IRQ_ENABLE, 0x7);
+    b.settle();
+    CHECK(b.records().size() == 16);
+    CHECK(b.overflows() == 1);
+    for (uint32_t k = 0; k < 20; ++k) CHECK(b.fence_value(k) == 1000 + k);
+    CHECK(field::IRQ_STATUS_OVERFLOW.get(b.host().read32(reg::IRQ_STATUS)) == 0);
+  });
+  CHECK(p.model.records() == p.rtl.records());
+}
+
+TEST_CASE("Random register traffic gives the same records and values and counters on both backends",
+          "[device][equivalence][random]") {
+  std::mt19937_64 rng(test::test_seed("fence equivalence"));
+  Pair p;
+  p.start();
+  for (int step = 0; step < 400; ++step) {
+    const unsigned kind = rng() % 8;
+    const uint32_t fence = static_cast<uint32_t>(rng() % 70);  // a few out of range
+    const uint64_t value = interesting_value(rng);
+    const bool settle_now = rng() % 4 != 0;
+    p.both([&](Bench& b) {
+      switch (kind) {
+        case 0:
+        case 1: b.cpu_signal(fence, value); break;
+        case 2:
+        case 3: b.cmd_signal(fence, value); break;
+        case 4: b.host().write32(reg::CP_PUSH, static_cast<uint32_t>(hw::CpOpcode::NOP) << 24); break;
+        case 5: (void)b.fence_value(fence); break;
+        case 6:
+          if (field::CP_STATUS_HALTED.get(b.host().read32(reg::CP_STATUS))) b.host().write32(reg::CP_CONTROL, 1);
+          break;
+        default: b.host().write32(reg::CP_PUSH, static_cast<uint32_t>(0x40 + fence) << 24); break;
+      }
+      if (settle_now) b.settle();
+    });
+  }
+  p.both([](Bench& b) { b.settle(); });
+  REQUIRE(p.model.records().size() == p.rtl.records().size());
+  CHECK(p.model.records() == p.rtl.records());
+  for (uint32_t f = 0; f < 64; ++f) CHECK(p.model.fence_value(f) == p.rtl.fence_value(f));
+  for (uint32_t r : {reg::FENCE_SIGNALS, reg::FENCE_REWINDS, reg::FENCE_ERRORS, reg::CP_COMPLETED, reg::CP_STATUS})
+    CHECK(p.model.host().read32(r) == p.rtl.host().read32(r));
+  CHECK(p.model.cp_errors() == p.rtl.cp_errors());
+}
