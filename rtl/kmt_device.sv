@@ -41,7 +41,7 @@ module kmt_device #(
   logic               rd_valid, rd_ready, rd_rsp_valid;
   logic [IdxW-1:0]    rd_fence;
   logic [63:0]        rd_rsp_value;
-  logic               rec_valid, rec_pop, overflow;
+  logic               rec_valid, rec_from_cmd, rec_pop, overflow;
   logic [IdxW-1:0]    rec_fence;
   logic [63:0]        rec_value;
   logic [RecLvlW-1:0] rec_level;
@@ -82,6 +82,7 @@ module kmt_device #(
     .fe_rd_rsp_valid_i (rd_rsp_valid),
     .fe_rd_rsp_value_i (rd_rsp_value),
     .fe_rec_valid_i    (rec_valid),
+    .fe_rec_from_cmd_i (rec_from_cmd),
     .fe_rec_fence_i    (rec_fence),
     .fe_rec_value_i    (rec_value),
     .fe_rec_pop_o      (rec_pop),
@@ -145,6 +146,7 @@ module kmt_device #(
     .rd_rsp_valid_o  (rd_rsp_valid),
     .rd_rsp_value_o  (rd_rsp_value),
     .rec_valid_o     (rec_valid),
+    .rec_from_cmd_o  (rec_from_cmd),
     .rec_fence_o     (rec_fence),
     .rec_value_o     (rec_value),
     .rec_pop_i       (rec_pop),

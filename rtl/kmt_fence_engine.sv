@@ -2,7 +2,7 @@
 // RAM, updated by CPU signals (store: the value may go down) and command
 // signals (max: a GPU signal never lowers a fence), and read by the host.
 //
-// Every signal queues an interrupt record (fence, new value). When the record
+// Every signal queues an interrupt record (source, fence, new value). When the record
 // FIFO is full the record is dropped and overflow_o pulses; the value itself is
 // never lost, so the driver resynchronises by reading the table.
 //
@@ -45,6 +45,7 @@ module kmt_fence_engine #(
 
   // Interrupt records, first-word-fall-through.
   output logic               rec_valid_o,
+  output logic               rec_from_cmd_o,  // 1: command signal, 0: CPU signal
   output logic [IdxW-1:0]    rec_fence_o,
   output logic [63:0]        rec_value_o,
   input  logic               rec_pop_i,
@@ -176,7 +177,7 @@ module kmt_fence_engine #(
   assign rd_rsp_value_o = old_value;
 
   kmt_fifo #(
-    .Width(IdxW + 64),
+    .Width(1 + IdxW + 64),
     .Depth(IrqFifoDepth)
   ) u_rec_fifo (
     .clk_i,
@@ -184,10 +185,10 @@ module kmt_fence_engine #(
     .clr_i    (1'b0),
     .wvalid_i (b_signal),
     .wready_o (rec_wready),
-    .wdata_i  ({a_fence_q, new_value}),
+    .wdata_i  ({a_op_q == OpSigMax, a_fence_q, new_value}),
     .rvalid_o (rec_valid_o),
     .rready_i (rec_pop_i),
-    .rdata_o  ({rec_fence_o, rec_value_o}),
+    .rdata_o  ({rec_from_cmd_o, rec_fence_o, rec_value_o}),
     .level_o  (rec_level_o)
   );
 

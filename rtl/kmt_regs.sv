@@ -45,6 +45,7 @@ module kmt_regs #(
   input  logic               fe_rd_rsp_valid_i,
   input  logic [63:0]        fe_rd_rsp_value_i,
   input  logic               fe_rec_valid_i,
+  input  logic               fe_rec_from_cmd_i,
   input  logic [IdxW-1:0]    fe_rec_fence_i,
   input  logic [63:0]        fe_rec_value_i,
   output logic               fe_rec_pop_o,
@@ -209,7 +210,7 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET: rsp_rdata_d = wdata_q[31:0];
               kmt_regs_pkg::KMT_FENCE_WDATA_HI_OFFSET: rsp_rdata_d = wdata_q[63:32];
               kmt_regs_pkg::KMT_IRQ_REC_INFO_OFFSET:
-                rsp_rdata_d = {fe_rec_valid_i, 15'd0, 16'(fe_rec_fence_i)};
+                rsp_rdata_d = {fe_rec_valid_i, fe_rec_from_cmd_i, 14'd0, 16'(fe_rec_fence_i)};
               kmt_regs_pkg::KMT_IRQ_REC_VALUE_LO_OFFSET: rsp_rdata_d = fe_rec_value_i[31:0];
               kmt_regs_pkg::KMT_IRQ_REC_VALUE_HI_OFFSET: rsp_rdata_d = fe_rec_value_i[63:32];
               kmt_regs_pkg::KMT_FENCE_SIGNALS_OFFSET: rsp_rdata_d = fe_signal_count_i;

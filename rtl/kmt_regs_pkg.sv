@@ -78,6 +78,8 @@ package kmt_regs_pkg;
   localparam int unsigned KMT_FENCE_SIGNAL_INDEX_W = 16;
   localparam int unsigned KMT_IRQ_REC_INFO_FENCE_LSB = 0;
   localparam int unsigned KMT_IRQ_REC_INFO_FENCE_W = 16;
+  localparam int unsigned KMT_IRQ_REC_INFO_SOURCE_LSB = 30;
+  localparam int unsigned KMT_IRQ_REC_INFO_SOURCE_W = 1;
   localparam int unsigned KMT_IRQ_REC_INFO_VALID_LSB = 31;
   localparam int unsigned KMT_IRQ_REC_INFO_VALID_W = 1;
   localparam int unsigned KMT_IRQ_REC_POP_POP_LSB = 0;

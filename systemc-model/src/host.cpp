@@ -19,15 +19,28 @@ Host::Host(const sc_core::sc_module_name& name, Device& device)
 
 void Host::irq_rose() { sc_core::sc_pause(); }
 
-void Host::advance_to(const sc_time& t) {
-  // An interrupt edge pauses the kernel early; keep going to the end of the access.
+void Host::start_if_needed() {
+  // The first use ends elaboration and runs the initialisation phase.
+  if (sc_core::sc_get_status() == sc_core::SC_ELABORATION) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+void Host::sync() {
+  start_if_needed();
+  const sc_time t = sc_core::sc_time_stamp() + offset_;
+  offset_ = sc_core::SC_ZERO_TIME;
+  // An interrupt edge pauses the kernel early; keep going to the host's time.
   while (sc_core::sc_time_stamp() < t) sc_core::sc_start(t - sc_core::sc_time_stamp());
-  // Let the access's delta notifications settle.
+  // Let the last access's delta notifications settle.
   if (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(sc_core::SC_ZERO_TIME);
 }
 
+bool Host::irq() {
+  if (offset_ > sc_core::SC_ZERO_TIME || sc_core::sc_get_status() == sc_core::SC_ELABORATION) sync();
+  return irq_.read();
+}
+
 tlm::tlm_response_status Host::access(bool write, uint32_t addr, uint32_t& data) {
-  if (sc_core::sc_get_status() == sc_core::SC_ELABORATION) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  start_if_needed();
   tlm::tlm_generic_payload trans;
   trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   trans.set_address(addr);
@@ -37,10 +50,11 @@ tlm::tlm_response_status Host::access(bool write, uint32_t addr, uint32_t& data)
   trans.set_byte_enable_ptr(nullptr);
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time delay = sc_core::SC_ZERO_TIME;
+  sc_time delay = offset_;
   socket_->b_transport(trans, delay);
   ++accesses_;
-  advance_to(sc_core::sc_time_stamp() + delay);
+  offset_ = delay;
+  if (offset_ >= quantum_) sync();
   return trans.get_response_status();
 }
 
@@ -63,8 +77,7 @@ void Host::write32(uint32_t addr, uint32_t data) {
 }
 
 Host::Stop Host::run(const sc_time& limit) {
-  // The first call elaborates and runs the initialisation phase.
-  if (sc_core::sc_get_status() == sc_core::SC_ELABORATION) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  sync();
   const sc_time end = sc_core::sc_time_stamp() + limit;
   for (;;) {
     if (irq_.read()) return Stop::Irq;

@@ -2,6 +2,8 @@
 
 #include "kmtsim/hw/regs.h"
 
+#include <algorithm>
+
 namespace kmtsim::sc {
 
 using sc_core::sc_time;
@@ -13,16 +15,26 @@ namespace timing {
 constexpr unsigned kRegAccess = 1;       // request accepted, response registered
 constexpr unsigned kFenceRead = 3;       // + grant + table read
 constexpr unsigned kCpuSignal = 2;       // + grant
-constexpr unsigned kSignalToRecord = 1;  // stage B after the grant
 constexpr unsigned kCpWord = 1;          // the parser takes one word a cycle
+constexpr unsigned kSignalToRecord = 2;  // the engine grants the command, then writes the record
 }  // namespace timing
 
 ModelDevice::ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig& config)
-    : Device(name, config), fences_(config.num_fences, 0), init_done_(cycles(config.num_fences)) {
+    : Device(name, config), fences_(config.num_fences, 0), init_done_(cycles(config.num_fences)),
+      cp_time_(init_done_) {
   SC_HAS_PROCESS(ModelDevice);
-  SC_THREAD(cp_thread);
+  SC_METHOD(init_method);  // runs at time 0, then once more when the table has cleared
+  SC_METHOD(cp_method);
+  sensitive << cp_due_;
+  dont_initialize();
   SC_METHOD(irq_method);
   sensitive << irq_update_;
+  dont_initialize();
+}
+
+void ModelDevice::init_method() {
+  // Keeps the simulation busy while the fence table clears after reset.
+  if (sc_core::sc_time_stamp() < init_done_) next_trigger(init_done_ - sc_core::sc_time_stamp());
 }
 
 uint64_t ModelDevice::cycle_at(const sc_time& t) const {
@@ -38,10 +50,16 @@ bool ModelDevice::irq_level() const {
 
 void ModelDevice::irq_method() { irq.write(irq_level()); }
 
+void ModelDevice::irq_at(const sc_time& at) {
+  const sc_time now = sc_core::sc_time_stamp();
+  irq_update_.notify(at > now ? at - now : sc_core::SC_ZERO_TIME);
+}
+
 void ModelDevice::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const auto access = decode(trans);
   if (!access) return;
   const sc_time at = sc_core::sc_time_stamp() + delay;
+  advance_cp(at);  // the command processor's progress up to this access
   std::optional<unsigned> took = access->write ? write_reg(access->addr, *access->data, at)
                                                : read_reg(access->addr, *access->data, at);
   if (!took) {
@@ -52,7 +70,8 @@ void ModelDevice::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
   }
   delay += cycles(*took);
-  irq_update_.notify(delay);
+  irq_at(sc_core::sc_time_stamp() + delay);
+  schedule_cp();
 }
 
 std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, const sc_time& at) {
@@ -66,7 +85,7 @@ std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, con
              field::CAPS_CP_FIFO_DEPTH.put(config().cp_queue_depth);
       break;
     case reg::STATUS: {
-      const bool cp_busy = !cp_halted_ && !cp_queue_.empty();
+      const bool cp_busy = !cp_halted_ && (!cp_queue_.empty() || cp_parse_ != Parse::Header);
       data = field::STATUS_BUSY.put(cp_busy) | field::STATUS_INIT.put(at < init_done_);
       break;
     }
@@ -97,7 +116,8 @@ std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, con
     case reg::FENCE_WDATA_HI: data = static_cast<uint32_t>(wdata_ >> 32); break;
     case reg::IRQ_REC_INFO:
       if (!records_.empty()) {
-        data = field::IRQ_REC_INFO_VALID.put(1) | field::IRQ_REC_INFO_FENCE.put(records_.front().fence);
+        data = field::IRQ_REC_INFO_VALID.put(1) | field::IRQ_REC_INFO_SOURCE.put(records_.front().from_cmd) |
+               field::IRQ_REC_INFO_FENCE.put(records_.front().fence);
       }
       break;
     case reg::IRQ_REC_VALUE_LO:
@@ -161,19 +181,20 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, con
       }
       // The engine takes no request until the table is cleared.
       const unsigned wait_init = at < init_done_ ? static_cast<unsigned>(cycle_at(init_done_ - at)) : 0;
-      apply_signal(fence, wdata_, /*store=*/true, at);
+      apply_signal(fence, wdata_, /*store=*/true);
       return timing::kCpuSignal + wait_init;
     }
     case reg::IRQ_REC_POP:
       if (!records_.empty()) records_.pop_front();
       break;
-    case reg::CP_PUSH: push_word(data); break;
+    case reg::CP_PUSH: push_word(data, at); break;
     case reg::CP_CONTROL:
       if (field::CP_CONTROL_RESUME.get(data) && cp_halted_) {
         cp_queue_.clear();
         cp_halted_ = false;
+        cp_parse_ = Parse::Header;
         cp_error_ = static_cast<uint8_t>(hw::CpError::NONE);
-        cp_wake_.notify(cycles(timing::kRegAccess));
+        cp_time_ = std::max(cp_time_, at);
       }
       break;
     default: return std::nullopt;
@@ -181,27 +202,26 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, con
   return timing::kRegAccess;
 }
 
-void ModelDevice::apply_signal(uint32_t fence, uint64_t value, bool store, const sc_time& /*at*/) {
+void ModelDevice::apply_signal(uint32_t fence, uint64_t value, bool store) {
   const uint64_t old = fences_[fence];
   const uint64_t now = store ? value : std::max(old, value);
   if (store && value < old) ++rewind_count_;
   fences_[fence] = now;
   ++signal_count_;
   if (records_.size() < config().irq_fifo_depth) {
-    records_.push_back({fence, now});
+    records_.push_back({fence, now, !store});
   } else {
     overflow_ = true;
   }
 }
 
-void ModelDevice::push_word(uint32_t word) {
-  if (cp_halted_) return;
+void ModelDevice::push_word(uint32_t word, const sc_time& at) {
+  if (cp_halted_) return;  // dropped, as the RTL drops them
   if (cp_queue_.size() >= config().cp_queue_depth) {
     halt(hw::CpError::QUEUE_OVERFLOW, 0);
     return;
   }
-  cp_queue_.push_back(word);
-  cp_wake_.notify(cycles(timing::kRegAccess));
+  cp_queue_.push_back({word, at + cycles(timing::kRegAccess)});
 }
 
 void ModelDevice::halt(hw::CpError error, uint8_t opcode) {
@@ -209,55 +229,60 @@ void ModelDevice::halt(hw::CpError error, uint8_t opcode) {
   cp_error_ = static_cast<uint8_t>(error);
   cp_opcode_ = opcode;
   cp_error_flag_ = true;
-  ++cp_epoch_;
-  irq_update_.notify(sc_core::SC_ZERO_TIME);
 }
 
-void ModelDevice::cp_thread() {
-  const sc_time word = cycles(timing::kCpWord);
-  wait(init_done_);  // the fence table clears after reset before any command runs
-  for (;;) {
-    while (cp_halted_ || cp_queue_.empty()) wait(cp_wake_);
-    const uint64_t epoch = cp_epoch_;
-    const uint32_t header = cp_queue_.front();
+void ModelDevice::advance_cp(const sc_time& until) {
+  while (!cp_halted_ && !cp_queue_.empty()) {
+    const sc_time done = std::max(cp_time_, cp_queue_.front().arrived) + cycles(timing::kCpWord);
+    if (done > until) return;
+    const uint32_t word = cp_queue_.front().value;
     cp_queue_.pop_front();
-    wait(word);
-    if (epoch != cp_epoch_) continue;
-    const auto opcode = static_cast<uint8_t>(header >> 24);
-    cp_opcode_ = opcode;
-    if (opcode == static_cast<uint8_t>(hw::CpOpcode::NOP)) {
-      ++cp_completed_;
-      continue;
-    }
-    if (opcode != static_cast<uint8_t>(hw::CpOpcode::SIGNAL)) {
-      halt(hw::CpError::BAD_OPCODE, opcode);
-      continue;
-    }
-    const uint32_t fence = header & 0xFFFF;
-    if (fence >= config().num_fences) {
-      halt(hw::CpError::BAD_FENCE, opcode);
-      continue;
-    }
-    uint64_t value = 0;
-    bool abandoned = false;
-    for (int k = 0; k < 2 && !abandoned; ++k) {
-      while (cp_queue_.empty() && epoch == cp_epoch_) wait(cp_wake_);
-      if (epoch != cp_epoch_) {
-        abandoned = true;
+    cp_time_ = done;
+    switch (cp_parse_) {
+      case Parse::Header: {
+        const auto opcode = static_cast<uint8_t>(word >> 24);
+        cp_opcode_ = opcode;
+        if (opcode == static_cast<uint8_t>(hw::CpOpcode::NOP)) {
+          ++cp_completed_;
+        } else if (opcode != static_cast<uint8_t>(hw::CpOpcode::SIGNAL)) {
+          halt(hw::CpError::BAD_OPCODE, opcode);
+          irq_at(done);
+        } else if ((word & 0xFFFF) >= config().num_fences) {
+          halt(hw::CpError::BAD_FENCE, opcode);
+          irq_at(done);
+        } else {
+          cp_fence_ = word & 0xFFFF;
+          cp_parse_ = Parse::ValueLo;
+        }
         break;
       }
-      value |= uint64_t{cp_queue_.front()} << (32 * k);
-      cp_queue_.pop_front();
-      wait(word);
-      abandoned = epoch != cp_epoch_;
+      case Parse::ValueLo:
+        cp_value_ = word;
+        cp_parse_ = Parse::ValueHi;
+        break;
+      case Parse::ValueHi: {
+        cp_value_ |= uint64_t{word} << 32;
+        cp_parse_ = Parse::Header;
+        ++cp_completed_;
+        apply_signal(cp_fence_, cp_value_, /*store=*/false);
+        cp_time_ = done + cycles(timing::kSignalToRecord - 1);  // the parser waits for the engine's grant
+        irq_at(done + cycles(timing::kSignalToRecord));
+        break;
+      }
     }
-    if (abandoned) continue;
-    wait(word);  // the engine grants the signal port
-    if (epoch != cp_epoch_) continue;
-    ++cp_completed_;
-    apply_signal(fence, value, /*store=*/false, sc_core::sc_time_stamp());
-    irq_update_.notify(cycles(timing::kSignalToRecord));
   }
+}
+
+void ModelDevice::schedule_cp() {
+  if (cp_halted_ || cp_queue_.empty()) return;
+  const sc_time due = std::max(cp_time_, cp_queue_.front().arrived) + cycles(timing::kCpWord);
+  const sc_time now = sc_core::sc_time_stamp();
+  cp_due_.notify(due > now ? due - now : sc_core::SC_ZERO_TIME);
+}
+
+void ModelDevice::cp_method() {
+  advance_cp(sc_core::sc_time_stamp());
+  schedule_cp();
 }
 
 }  // namespace kmtsim::sc

@@ -1,7 +1,11 @@
 // The SystemC model of the device: the same registers and commands as rtl/,
-// computed at transaction level. Register accesses take the cycles the RTL
-// takes; the command processor runs in an SC_THREAD that waits only while
-// it has work, so an idle model leaves no pending activity.
+// computed at transaction level rather than ticked. Register accesses take
+// the cycles the RTL takes. The command processor is evaluated lazily: each
+// queued word carries the time it arrived, and the parser's progress is
+// computed up to the time of every register access (accesses may come ahead
+// of SystemC time: the host is temporally decoupled) and, while words are
+// queued, at the time the next one completes. An idle model leaves no
+// pending activity.
 #pragma once
 
 #include "kmtsim/hw/regs.h"
@@ -21,6 +25,7 @@ class ModelDevice final : public Device {
   struct Record {
     uint32_t fence;
     uint64_t value;
+    bool from_cmd;
   };
 
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
@@ -28,11 +33,17 @@ class ModelDevice final : public Device {
   std::optional<unsigned> read_reg(uint32_t addr, uint32_t& data, const sc_core::sc_time& at);
   std::optional<unsigned> write_reg(uint32_t addr, uint32_t data, const sc_core::sc_time& at);
 
-  void apply_signal(uint32_t fence, uint64_t value, bool store, const sc_core::sc_time& at);
-  void push_word(uint32_t word);
+  void apply_signal(uint32_t fence, uint64_t value, bool store);
+  void push_word(uint32_t word, const sc_core::sc_time& at);
   void halt(hw::CpError error, uint8_t opcode);
-  void cp_thread();
+  // Runs the command processor up to time `until`.
+  void advance_cp(const sc_core::sc_time& until);
+  void schedule_cp();
+  void cp_method();
+  void init_method();
   void irq_method();
+  // Updates the interrupt line at absolute time `at` (not before now).
+  void irq_at(const sc_core::sc_time& at);
   bool irq_level() const;
   sc_core::sc_time cycles(uint64_t n) const { return config().clock_period * static_cast<double>(n); }
   uint64_t cycle_at(const sc_core::sc_time& t) const;
@@ -55,13 +66,21 @@ class ModelDevice final : public Device {
   bool cp_error_flag_ = false;
 
   // Command processor.
-  std::deque<uint32_t> cp_queue_;
+  struct Word {
+    uint32_t value;
+    sc_core::sc_time arrived;
+  };
+  enum class Parse { Header, ValueLo, ValueHi };
+  std::deque<Word> cp_queue_;
+  sc_core::sc_time cp_time_;  // when the parser finished its last word
+  Parse cp_parse_ = Parse::Header;
+  uint32_t cp_fence_ = 0;
+  uint64_t cp_value_ = 0;
   bool cp_halted_ = false;
   uint8_t cp_error_ = 0;
   uint8_t cp_opcode_ = 0;
   uint32_t cp_completed_ = 0;
-  uint64_t cp_epoch_ = 0;  // bumped by a halt: a command in flight is abandoned
-  sc_core::sc_event cp_wake_;
+  sc_core::sc_event cp_due_;
   sc_core::sc_event irq_update_;
 };
 

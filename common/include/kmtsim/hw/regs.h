@@ -70,6 +70,7 @@ inline constexpr Field IRQ_ENABLE_CP_ERROR{2, 1};
 inline constexpr Field FENCE_SEL_INDEX{0, 16};
 inline constexpr Field FENCE_SIGNAL_INDEX{0, 16};
 inline constexpr Field IRQ_REC_INFO_FENCE{0, 16};
+inline constexpr Field IRQ_REC_INFO_SOURCE{30, 1};
 inline constexpr Field IRQ_REC_INFO_VALID{31, 1};
 inline constexpr Field IRQ_REC_POP_POP{0, 1};
 inline constexpr Field CP_STATUS_LEVEL{0, 8};

@@ -1,7 +1,13 @@
 // The host end of a Device, driven from sc_main between sc_start calls (never
-// from a SystemC process): register accesses that advance simulated time by
-// what they take, and a run loop that stops at an interrupt, when nothing is
-// left to simulate, or at a time limit.
+// from a SystemC process): register accesses, and a run loop that stops at an
+// interrupt, when nothing is left to simulate, or at a time limit.
+//
+// Register accesses are temporally decoupled (the TLM-2.0 quantum keeper
+// pattern): the host keeps a local time offset that each access's duration
+// adds to, passes it to the device as the annotated delay, and synchronises
+// with the SystemC kernel only when the offset reaches the quantum, or before
+// it looks at the interrupt line or runs the simulation. A burst of accesses
+// (an interrupt handler's) costs no kernel round trips.
 #pragma once
 
 #include "kmtsim/sc/device.h"
@@ -16,28 +22,34 @@ class Host : public sc_core::sc_module {
  public:
   Host(const sc_core::sc_module_name& name, Device& device);
 
-  // One 32-bit access; the simulation advances by its duration.
+  // One 32-bit access, at now(); now() moves on by its duration.
   tlm::tlm_response_status access(bool write, uint32_t addr, uint32_t& data);
   // As access(), but a bus error is a bug of the caller: std::runtime_error.
   uint32_t read32(uint32_t addr);
   void write32(uint32_t addr, uint32_t data);
 
-  bool irq() const { return irq_.read(); }
+  // The interrupt line, after synchronising.
+  bool irq();
 
   enum class Stop { Irq, Idle, Limit };
   // Simulates until the interrupt line is high, no activity is pending (the
   // device is idle: time does not move on), or `limit` has passed.
   Stop run(const sc_core::sc_time& limit);
 
-  static sc_core::sc_time now() { return sc_core::sc_time_stamp(); }
+  // The host's time: the kernel's time plus the local offset.
+  sc_core::sc_time now() const { return sc_core::sc_time_stamp() + offset_; }
+  // Brings the SystemC kernel up to now().
+  void sync();
   uint64_t accesses() const { return accesses_; }
 
  private:
-  void advance_to(const sc_core::sc_time& t);
+  void start_if_needed();
   void irq_rose();
 
   tlm_utils::simple_initiator_socket<Host> socket_;
   sc_core::sc_signal<bool> irq_;
+  sc_core::sc_time offset_ = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time quantum_{1, sc_core::SC_US};
   uint64_t accesses_ = 0;
 };
 

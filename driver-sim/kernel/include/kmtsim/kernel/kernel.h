@@ -1,0 +1,159 @@
+// The kernel side of the simulated driver: per-process handle tables,
+// monitored fences backed by the device's fence engine, NT handles and names,
+// CPU waits woken from the interrupt handler, GPU signals through the
+// command processor.
+//
+// Every entry point takes one decoded request of the wire protocol (the
+// driver's UAPI), validates all of it first, then acts: a failed call changes
+// nothing. handle() never throws on client input.
+#pragma once
+
+#include "kmtsim/kernel/device_access.h"
+#include "kmtsim/util/unique_fd.h"
+#include "kmtsim/wire/messages.h"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace kmtsim::kernel {
+
+struct Process;
+struct SyncObject;
+struct NtObject;
+struct NtHandle;
+struct Waiter;
+struct Hop;
+
+struct KernelOptions {
+  uint32_t luid_low = 0x4B4D5400;  // 'KMT\0'
+  int32_t luid_high = 0;
+  uint32_t backend_id = 0;         // reported by Hello: 0 model, 1 rtl
+  bool access_checks = true;       // spec §10.1
+  uint64_t seed = 0;               // handle numbering; 0 = random
+  size_t hop_log_depth = 1 << 16;  // delivered hops kept per fence
+};
+
+struct KernelStats {
+  uint64_t requests = 0;
+  uint64_t interrupts = 0;
+  uint64_t records = 0;
+  uint64_t resyncs = 0;
+  uint64_t cp_errors = 0;
+  uint64_t waits_woken = 0;
+};
+
+class Kernel {
+ public:
+  Kernel(DeviceAccess& hw, Reactor& reactor, const KernelOptions& options);
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Brings the device up: waits for the fence table to clear, reads its
+  // capabilities, enables interrupts.
+  void start();
+  // Device removal: every monitored fence goes to UINT64_MAX (unless made with
+  // NoSignalMaxValueOnTdr) and every CPU waiter is released.
+  void remove_device();
+
+  Process* attach(pid_t pid, uid_t uid);
+  // Releases everything the process owned.
+  void detach(Process* process);
+
+  struct Request {
+    wire::Op op{};
+    std::span<const std::byte> payload;
+    std::vector<UniqueFd> fds;
+    uint64_t received_host_ns = 0;
+  };
+  struct Reply {
+    int32_t status = 0;  // NTSTATUS
+    wire::Writer body;
+    std::vector<UniqueFd> fds;
+  };
+  Reply handle(Process& process, Request&& request);
+
+  // The interrupt handler: the ISR drains the record FIFO, the DPC delivers
+  // the values and wakes the waiters they satisfy.
+  void interrupt(uint64_t irq_raised_ps);
+
+  const KernelStats& stats() const { return stats_; }
+  size_t process_count() const { return processes_.size(); }
+  size_t nt_handle_count() const { return nt_by_inode_.size(); }
+  size_t live_sync_objects() const { return live_syncs_; }
+  size_t pending_waiters() const { return waiters_.size(); }
+
+ private:
+  struct Ctx;
+  using Handler = int32_t (Kernel::*)(Ctx&);
+  static const Handler kHandlers[];
+
+  int32_t op_hello(Ctx&);
+  int32_t op_enum_adapters2(Ctx&);
+  int32_t op_open_adapter_from_luid(Ctx&);
+  int32_t op_close_adapter(Ctx&);
+  int32_t op_create_device(Ctx&);
+  int32_t op_destroy_device(Ctx&);
+  int32_t op_create_context_virtual(Ctx&);
+  int32_t op_destroy_context(Ctx&);
+  int32_t op_create_sync_object2(Ctx&);
+  int32_t op_open_sync_from_nt(Ctx&);
+  int32_t op_open_sync_from_nt2(Ctx&);
+  int32_t op_destroy_sync_object(Ctx&);
+  int32_t op_share_objects(Ctx&);
+  int32_t op_signal_from_cpu(Ctx&);
+  int32_t op_wait_from_cpu(Ctx&);
+  int32_t op_signal_from_gpu(Ctx&);
+  int32_t op_escape(Ctx&);
+  int32_t open_sync_from_nt(Ctx&, bool v2);
+
+  uint32_t new_handle(Process& process);
+  std::shared_ptr<SyncObject> new_sync_object(uint32_t type, uint32_t flags, uint64_t initial);
+  void retire_sync_object(SyncObject* object);
+  std::shared_ptr<NtHandle> nt_handle_from_fd(int fd);
+  // A new NT handle (pipe) to `object`; the read end goes to the caller.
+  int32_t new_nt_handle(const std::shared_ptr<NtObject>& object, uint32_t access, UniqueFd& read_end);
+  void close_nt_handle(const std::pair<dev_t, ino_t>& key);
+  void remove_handle(Process& process, uint32_t handle);
+
+  void deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t irq_ps, uint64_t isr_ps);
+  bool satisfied(const Waiter& waiter) const;
+  void complete(Waiter* waiter, uint64_t code);
+  void cancel_waiter(Waiter* waiter);
+  void push_command(std::span<const uint32_t> words);
+
+  DeviceAccess& hw_;
+  Reactor& reactor_;
+  KernelOptions options_;
+  std::mt19937_64 rng_;
+  KernelStats stats_;
+
+  std::shared_ptr<struct Adapter> adapter_;
+  unsigned num_fences_ = 0;
+  unsigned cp_queue_depth_ = 0;
+  std::vector<SyncObject*> slots_;
+  std::deque<int> free_slots_;  // least recently freed first
+  uint64_t next_object_id_ = 1;
+  uint32_t next_global_index_ = 1;
+  size_t live_syncs_ = 0;
+  bool removed_ = false;
+
+  std::map<uint64_t, std::unique_ptr<Process>> processes_;
+  uint64_t next_process_id_ = 1;
+  std::map<std::pair<dev_t, ino_t>, std::shared_ptr<NtHandle>> nt_by_inode_;
+  std::map<std::u32string, std::weak_ptr<NtObject>> names_;
+  std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
+  uint64_t next_waiter_id_ = 1;
+  std::map<uint32_t, std::weak_ptr<SyncObject>> globals_;
+};
+
+}  // namespace kmtsim::kernel
