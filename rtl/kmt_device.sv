@@ -1,7 +1,9 @@
 // The kmtsim device: host register block, command processor and monitored-
 // fence engine behind one 32-bit MMIO port and one interrupt line.
-// busy_o is high while any work is in flight; a simulation host may stop
-// clocking the device while it is low and no register access is pending.
+// busy_o is high while any work is in flight. While it is low nothing in the
+// device changes until the next register access, so a simulation host may
+// stop clocking it; the timebase (the CYCLE register) comes from outside and
+// keeps counting.
 
 `default_nettype none
 
@@ -24,7 +26,9 @@ module kmt_device #(
   output logic          host_rsp_error_o,
 
   output logic          irq_o,
-  output logic          busy_o
+  output logic          busy_o,
+
+  input  logic [63:0]   timebase_i
 );
 
   localparam int unsigned IdxW    = (NumFences > 1) ? $clog2(NumFences) : 1;
@@ -70,6 +74,7 @@ module kmt_device #(
     .rsp_error_o       (host_rsp_error_o),
     .irq_o,
     .busy_o,
+    .timebase_i,
     .fe_init_i         (fe_init),
     .fe_busy_i         (fe_busy),
     .fe_sig_valid_o    (cpu_sig_valid),

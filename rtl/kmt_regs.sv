@@ -1,6 +1,8 @@
 // Host register block: decodes the 32-bit MMIO bus (one request at a time,
 // a response one or more cycles later) into the registers of kmt_regs_pkg,
-// and owns the interrupt status, enables and the cycle counter.
+// and owns the interrupt status and enables. CYCLE reads the system
+// timebase (timebase_i), a count of device clock cycles kept outside the
+// device, as a SoC distributes its system timer.
 //
 // Unmapped offsets answer with rsp_error_o; writes to read-only registers
 // are ignored. A fence read or CPU signal waits for the fence engine.
@@ -31,6 +33,7 @@ module kmt_regs #(
 
   output logic               irq_o,
   output logic               busy_o,
+  input  logic [63:0]        timebase_i,
 
   // Fence engine.
   input  logic               fe_init_i,
@@ -86,7 +89,6 @@ module kmt_regs #(
   logic [2:0]      irq_enable_q, irq_enable_d;
   logic            overflow_q, overflow_d;
   logic            cp_error_q, cp_error_d;
-  logic [63:0]     cycle_q;
   logic [31:0]     cycle_hi_q, cycle_hi_d;
   logic [31:0]     fence_errors_q, fence_errors_d;
 
@@ -192,8 +194,8 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_IRQ_STATUS_OFFSET: rsp_rdata_d = {29'd0, irq_status};
               kmt_regs_pkg::KMT_IRQ_ENABLE_OFFSET: rsp_rdata_d = {29'd0, irq_enable_q};
               kmt_regs_pkg::KMT_CYCLE_LO_OFFSET: begin
-                rsp_rdata_d = cycle_q[31:0];
-                cycle_hi_d  = cycle_q[63:32];
+                rsp_rdata_d = timebase_i[31:0];
+                cycle_hi_d  = timebase_i[63:32];
               end
               kmt_regs_pkg::KMT_CYCLE_HI_OFFSET:  rsp_rdata_d = cycle_hi_q;
               kmt_regs_pkg::KMT_FENCE_SEL_OFFSET: rsp_rdata_d = {16'd0, fence_sel_q};
@@ -267,7 +269,6 @@ module kmt_regs #(
       irq_enable_q   <= '0;
       overflow_q     <= 1'b0;
       cp_error_q     <= 1'b0;
-      cycle_q        <= '0;
       cycle_hi_q     <= '0;
       fence_errors_q <= '0;
     end else begin
@@ -282,7 +283,6 @@ module kmt_regs #(
       irq_enable_q   <= irq_enable_d;
       overflow_q     <= overflow_d;
       cp_error_q     <= cp_error_d;
-      cycle_q        <= cycle_q + 64'd1;
       cycle_hi_q     <= cycle_hi_d;
       fence_errors_q <= fence_errors_d;
     end

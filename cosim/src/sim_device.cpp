@@ -9,8 +9,8 @@ namespace {
 const sc_core::sc_time kIdleBudget(100, sc_core::SC_MS);
 }  // namespace
 
-SimDevice::SimDevice(sc::Backend backend, const sc::DeviceConfig& config)
-    : device_(sc::make_device(backend, "device", config)), host_(std::make_unique<sc::Host>("host", *device_)) {}
+SimDevice::SimDevice(sc::Backend backend, const sc::DeviceConfig& config, const sc::HostLink& link)
+    : device_(sc::make_device(backend, "device", config)), host_(std::make_unique<sc::Host>("host", *device_, link)) {}
 
 uint64_t SimDevice::now_ps() const { return static_cast<uint64_t>(host_->now().to_seconds() * 1e12 + 0.5); }
 
@@ -19,9 +19,12 @@ bool SimDevice::active() { return host_->irq() || sc_core::sc_pending_activity()
 bool SimDevice::step(const sc_core::sc_time& limit) {
 
   switch (host_->run(limit)) {
-    case sc::Host::Stop::Irq:
-      if (on_interrupt_) on_interrupt_(now_ps());
+    case sc::Host::Stop::Irq: {
+      const uint64_t raised = now_ps();
+      host_->advance(host_->link().irq_latency);  // the interrupt message crosses the link
+      if (on_interrupt_) on_interrupt_(raised);
       return true;
+    }
     case sc::Host::Stop::Limit: return true;
     case sc::Host::Stop::Idle: return false;
   }

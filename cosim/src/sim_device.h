@@ -14,7 +14,7 @@ namespace kmtsim::cosim {
 
 class SimDevice final : public kernel::DeviceAccess {
  public:
-  SimDevice(sc::Backend backend, const sc::DeviceConfig& config = {});
+  SimDevice(sc::Backend backend, const sc::DeviceConfig& config = {}, const sc::HostLink& link = {});
 
   // Called with the simulated time (ps) at which the interrupt line rose.
   void set_interrupt_handler(std::function<void(uint64_t)> handler) { on_interrupt_ = std::move(handler); }

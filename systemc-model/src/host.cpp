@@ -7,8 +7,8 @@ namespace kmtsim::sc {
 
 using sc_core::sc_time;
 
-Host::Host(const sc_core::sc_module_name& name, Device& device)
-    : sc_core::sc_module(name), socket_("socket"), irq_("irq") {
+Host::Host(const sc_core::sc_module_name& name, Device& device, const HostLink& link)
+    : sc_core::sc_module(name), socket_("socket"), irq_("irq"), link_(link) {
   socket_.bind(device.mmio);
   device.irq(irq_);
   SC_HAS_PROCESS(Host);
@@ -50,10 +50,11 @@ tlm::tlm_response_status Host::access(bool write, uint32_t addr, uint32_t& data)
   trans.set_byte_enable_ptr(nullptr);
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time delay = offset_;
+  sc_time delay = offset_ + (write ? link_.write_latency : link_.read_latency);
   socket_->b_transport(trans, delay);
   ++accesses_;
-  offset_ = delay;
+  // A read waits for its answer to come back; a posted write does not.
+  offset_ = write ? offset_ + link_.write_issue : delay + link_.read_latency;
   if (offset_ >= quantum_) sync();
   return trans.get_response_status();
 }

@@ -6,8 +6,10 @@
 // completion and returns the cycles it took as annotated delay; while the
 // device reports busy_o, an SC_THREAD runs it in chunks, stopping early at
 // every interrupt edge, then waits out the time it ran ahead. An idle device
-// leaves no pending SystemC activity. Interrupt edges reach the irq port at
-// the simulated time of the cycle that made them.
+// leaves no pending SystemC activity, and its idle cycles are not clocked at
+// all (nothing changes while busy_o is low; the timebase is an input).
+// Interrupt edges reach the irq port at the simulated time of the cycle that
+// made them.
 #pragma once
 
 #include "kmtsim/sc/device.h"
@@ -43,6 +45,7 @@ class RtlDevice final : public Device {
   std::unique_ptr<Vkmt_device> top_;
   uint64_t cycle_ = 0;
   bool irq_level_ = false;
+  bool skip_idle_ = true;  // KMTSIM_RTL_TICK_IDLE set: clock every idle cycle too
   struct IrqEdge {
     uint64_t cycle;
     bool level;

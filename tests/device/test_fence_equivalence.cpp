@@ -271,7 +271,11 @@ TEST_CASE("Random register traffic gives the same records and values and counter
   REQUIRE(p.model.records().size() == p.rtl.records().size());
   CHECK(p.model.records() == p.rtl.records());
   for (uint32_t f = 0; f < 64; ++f) CHECK(p.model.fence_value(f) == p.rtl.fence_value(f));
-  for (uint32_t r : {reg::FENCE_SIGNALS, reg::FENCE_REWINDS, reg::FENCE_ERRORS, reg::CP_COMPLETED, reg::CP_STATUS})
+  for (uint32_t r : {reg::FENCE_SIGNALS, reg::FENCE_REWINDS, reg::FENCE_ERRORS, reg::CP_COMPLETED})
     CHECK(p.model.host().read32(r) == p.rtl.host().read32(r));
+  // How many words a halted queue still holds depends on when it halted, which
+  // is a matter of timing; whether it halted and why is not.
+  const uint32_t functional = ~field::CP_STATUS_LEVEL.mask();
+  CHECK((p.model.host().read32(reg::CP_STATUS) & functional) == (p.rtl.host().read32(reg::CP_STATUS) & functional));
   CHECK(p.model.cp_errors() == p.rtl.cp_errors());
 }

@@ -18,9 +18,21 @@
 
 namespace kmtsim::sc {
 
+// The link between the CPU and the device (PCIe-like): a read crosses it
+// twice and stalls the CPU; a posted write reaches the device after
+// write_latency while the CPU goes on after write_issue; an interrupt reaches
+// the CPU irq_latency after the device raised it.
+struct HostLink {
+  sc_core::sc_time read_latency{250, sc_core::SC_NS};   // one way
+  sc_core::sc_time write_latency{150, sc_core::SC_NS};
+  sc_core::sc_time write_issue{10, sc_core::SC_NS};
+  sc_core::sc_time irq_latency{200, sc_core::SC_NS};
+  static HostLink ideal() { return {sc_core::SC_ZERO_TIME, sc_core::SC_ZERO_TIME, sc_core::SC_ZERO_TIME, sc_core::SC_ZERO_TIME}; }
+};
+
 class Host : public sc_core::sc_module {
  public:
-  Host(const sc_core::sc_module_name& name, Device& device);
+  Host(const sc_core::sc_module_name& name, Device& device, const HostLink& link = HostLink::ideal());
 
   // One 32-bit access, at now(); now() moves on by its duration.
   tlm::tlm_response_status access(bool write, uint32_t addr, uint32_t& data);
@@ -40,6 +52,9 @@ class Host : public sc_core::sc_module {
   sc_core::sc_time now() const { return sc_core::sc_time_stamp() + offset_; }
   // Brings the SystemC kernel up to now().
   void sync();
+  // The CPU spends `t` (moves now() on without touching the device).
+  void advance(const sc_core::sc_time& t) { offset_ += t; }
+  const HostLink& link() const { return link_; }
   uint64_t accesses() const { return accesses_; }
 
  private:
@@ -48,6 +63,7 @@ class Host : public sc_core::sc_module {
 
   tlm_utils::simple_initiator_socket<Host> socket_;
   sc_core::sc_signal<bool> irq_;
+  HostLink link_;
   sc_core::sc_time offset_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time quantum_{1, sc_core::SC_US};
   uint64_t accesses_ = 0;
