@@ -5,8 +5,10 @@
 // CP_CONTROL.RESUME flushes the queue and restarts it.
 //
 // Command format (kmt_regs_pkg::cp_opcode_e): word 0 carries the opcode in
-// [31:24]; SIGNAL carries the fence index in [15:0] and is followed by the
-// 64-bit value, low word first.
+// [31:24]; SIGNAL and WAIT carry the fence index in [15:0] and are followed by
+// the 64-bit value, low word first. A WAIT stalls the queue until the fence
+// reaches the value: it reads the fence once, then watches the fence engine's
+// updates. A waiting queue is not busy: only a signal from outside can move it.
 
 `default_nettype none
 
@@ -29,8 +31,19 @@ module kmt_cp #(
   output logic [IdxW-1:0] sig_fence_o,
   output logic [63:0]     sig_value_o,
 
+  // Read port of the fence engine, and its update broadcast.
+  output logic            rd_valid_o,
+  input  logic            rd_ready_i,
+  output logic [IdxW-1:0] rd_fence_o,
+  input  logic            rd_rsp_valid_i,
+  input  logic [63:0]     rd_rsp_value_i,
+  input  logic            upd_valid_i,
+  input  logic [IdxW-1:0] upd_fence_i,
+  input  logic [63:0]     upd_value_i,
+
   output logic [LvlW-1:0] level_o,
   output logic            halted_o,
+  output logic            waiting_o,
   output logic [3:0]      error_o,
   output logic [7:0]      error_opcode_o,
   output logic            error_pulse_o,
@@ -43,6 +56,9 @@ module kmt_cp #(
     StValueLo,
     StValueHi,
     StSignal,
+    StWaitRead,
+    StWaitResp,
+    StWaitListen,
     StHalted
   } state_e;
 
@@ -77,8 +93,10 @@ module kmt_cp #(
 
   logic [7:0]  head_opcode;
   logic [15:0] head_fence;
+  logic        is_wait;
   assign head_opcode = q_rdata[31:24];
   assign head_fence  = q_rdata[15:0];
+  assign is_wait     = (opcode_q == kmt_regs_pkg::CpOpWait);
 
   always_comb begin
     state_d     = state_q;
@@ -89,6 +107,7 @@ module kmt_cp #(
     completed_d = completed_q;
     q_rready    = 1'b0;
     sig_valid_o = 1'b0;
+    rd_valid_o  = 1'b0;
 
     unique case (state_q)
       StHeader: begin
@@ -98,7 +117,7 @@ module kmt_cp #(
           fence_d  = head_fence[IdxW-1:0];
           if (head_opcode == kmt_regs_pkg::CpOpNop) begin
             completed_d = completed_q + 32'd1;
-          end else if (head_opcode == kmt_regs_pkg::CpOpSignal) begin
+          end else if (head_opcode == kmt_regs_pkg::CpOpSignal || head_opcode == kmt_regs_pkg::CpOpWait) begin
             if (32'(head_fence) >= NumFences) begin
               error_d = kmt_regs_pkg::CpErrBadFence;
               state_d = StHalted;
@@ -122,12 +141,36 @@ module kmt_cp #(
         if (q_rvalid) begin
           q_rready       = 1'b1;
           value_d[63:32] = q_rdata;
-          state_d        = StSignal;
+          state_d        = is_wait ? StWaitRead : StSignal;
         end
       end
       StSignal: begin
         sig_valid_o = 1'b1;
         if (sig_ready_i) begin
+          completed_d = completed_q + 32'd1;
+          state_d     = StHeader;
+        end
+      end
+      StWaitRead: begin
+        rd_valid_o = 1'b1;
+        if (rd_ready_i) begin
+          state_d = StWaitResp;
+        end
+      end
+      StWaitResp: begin
+        // No update can land in the cycle of the answer (one operation per
+        // engine stage); one in the next cycle is seen while listening.
+        if (rd_rsp_valid_i) begin
+          if (rd_rsp_value_i >= value_q) begin
+            completed_d = completed_q + 32'd1;
+            state_d     = StHeader;
+          end else begin
+            state_d = StWaitListen;
+          end
+        end
+      end
+      StWaitListen: begin
+        if (upd_valid_i && upd_fence_i == fence_q && upd_value_i >= value_q) begin
           completed_d = completed_q + 32'd1;
           state_d     = StHeader;
         end
@@ -172,11 +215,13 @@ module kmt_cp #(
 
   assign sig_fence_o    = fence_q;
   assign sig_value_o    = value_q;
+  assign rd_fence_o     = fence_q;
   assign halted_o       = (state_q == StHalted);
+  assign waiting_o      = (state_q == StWaitListen);
   assign error_o        = error_q;
   assign error_opcode_o = opcode_q;
   assign error_pulse_o  = (state_d == StHalted) && (state_q != StHalted);
-  assign busy_o         = (state_q != StHalted) && (q_rvalid || state_q != StHeader);
+  assign busy_o         = (state_q != StHalted) && (state_q != StWaitListen) && (q_rvalid || state_q != StHeader);
   assign completed_o    = completed_q;
 
 endmodule

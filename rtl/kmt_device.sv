@@ -51,7 +51,12 @@ module kmt_device #(
   logic [RecLvlW-1:0] rec_level;
   logic [31:0]        signal_count, rewind_count;
 
-  logic               cp_push, cp_resume, cp_halted, cp_error_pulse, cp_busy;
+  logic               cp_push, cp_resume, cp_halted, cp_waiting, cp_error_pulse, cp_busy;
+  logic               cp_rd_valid, cp_rd_ready, cp_rd_rsp_valid;
+  logic [IdxW-1:0]    cp_rd_fence;
+  logic               upd_valid;
+  logic [IdxW-1:0]    upd_fence;
+  logic [63:0]        upd_value;
   logic [31:0]        cp_push_word, cp_completed;
   logic [CpLvlW-1:0]  cp_level;
   logic [3:0]         cp_error;
@@ -100,6 +105,7 @@ module kmt_device #(
     .cp_resume_o       (cp_resume),
     .cp_level_i        (cp_level),
     .cp_halted_i       (cp_halted),
+    .cp_waiting_i      (cp_waiting),
     .cp_error_i        (cp_error),
     .cp_error_opcode_i (cp_error_opcode),
     .cp_error_pulse_i  (cp_error_pulse),
@@ -120,8 +126,17 @@ module kmt_device #(
     .sig_ready_i    (cmd_sig_ready),
     .sig_fence_o    (cmd_sig_fence),
     .sig_value_o    (cmd_sig_value),
+    .rd_valid_o     (cp_rd_valid),
+    .rd_ready_i     (cp_rd_ready),
+    .rd_fence_o     (cp_rd_fence),
+    .rd_rsp_valid_i (cp_rd_rsp_valid),
+    .rd_rsp_value_i (rd_rsp_value),
+    .upd_valid_i    (upd_valid),
+    .upd_fence_i    (upd_fence),
+    .upd_value_i    (upd_value),
     .level_o        (cp_level),
     .halted_o       (cp_halted),
+    .waiting_o      (cp_waiting),
     .error_o        (cp_error),
     .error_opcode_o (cp_error_opcode),
     .error_pulse_o  (cp_error_pulse),
@@ -150,6 +165,13 @@ module kmt_device #(
     .rd_req_fence_i  (rd_fence),
     .rd_rsp_valid_o  (rd_rsp_valid),
     .rd_rsp_value_o  (rd_rsp_value),
+    .cp_rd_req_valid_i (cp_rd_valid),
+    .cp_rd_req_ready_o (cp_rd_ready),
+    .cp_rd_req_fence_i (cp_rd_fence),
+    .cp_rd_rsp_valid_o (cp_rd_rsp_valid),
+    .upd_valid_o     (upd_valid),
+    .upd_fence_o     (upd_fence),
+    .upd_value_o     (upd_value),
     .rec_valid_o     (rec_valid),
     .rec_from_cmd_o  (rec_from_cmd),
     .rec_fence_o     (rec_fence),

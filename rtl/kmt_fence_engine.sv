@@ -9,6 +9,7 @@
 // Pipeline: stage A arbitrates (round robin) and reads the table; stage B
 // computes the new value, writes it back and emits the record or the read
 // response. A one-entry bypass covers a back-to-back update of one fence.
+// Every update is also broadcast (upd_*) for the command processor's WAITs.
 // After reset the table is swept to zero (init_o) before requests are taken.
 
 `default_nettype none
@@ -43,6 +44,17 @@ module kmt_fence_engine #(
   output logic               rd_rsp_valid_o,
   output logic [63:0]        rd_rsp_value_o,
 
+  // Command-processor read (a WAIT's first look), answered like the host's.
+  input  logic               cp_rd_req_valid_i,
+  output logic               cp_rd_req_ready_o,
+  input  logic [IdxW-1:0]    cp_rd_req_fence_i,
+  output logic               cp_rd_rsp_valid_o,
+
+  // Every applied signal: the fence and its new value.
+  output logic               upd_valid_o,
+  output logic [IdxW-1:0]    upd_fence_o,
+  output logic [63:0]        upd_value_o,
+
   // Interrupt records, first-word-fall-through.
   output logic               rec_valid_o,
   output logic               rec_from_cmd_o,  // 1: command signal, 0: CPU signal
@@ -59,14 +71,16 @@ module kmt_fence_engine #(
   typedef enum logic [1:0] {
     OpRead     = 2'd0,
     OpSigStore = 2'd1,
-    OpSigMax   = 2'd2
+    OpSigMax   = 2'd2,
+    OpCpRead   = 2'd3
   } op_e;
 
   // Requesters in round-robin order.
-  localparam int unsigned NumReq = 3;
+  localparam int unsigned NumReq = 4;
   localparam int unsigned ReqCmd = 0;
   localparam int unsigned ReqCpu = 1;
   localparam int unsigned ReqRd  = 2;
+  localparam int unsigned ReqCpRd = 3;
 
   // ---------------------------------------------------------------------------
   // Table clear after reset.
@@ -94,7 +108,7 @@ module kmt_fence_engine #(
   logic [IdxW-1:0]   a_fence_q, a_fence_d;
   logic [63:0]       a_value_q, a_value_d;
 
-  assign req = init_q ? '0 : {rd_req_valid_i, cpu_sig_valid_i, cmd_sig_valid_i};
+  assign req = init_q ? '0 : {cp_rd_req_valid_i, rd_req_valid_i, cpu_sig_valid_i, cmd_sig_valid_i};
 
   always_comb begin
     gnt  = '0;
@@ -115,6 +129,7 @@ module kmt_fence_engine #(
   assign cmd_sig_ready_o = gnt[ReqCmd];
   assign cpu_sig_ready_o = gnt[ReqCpu];
   assign rd_req_ready_o  = gnt[ReqRd];
+  assign cp_rd_req_ready_o = gnt[ReqCpRd];
 
   always_comb begin
     a_valid_d = |gnt;
@@ -129,6 +144,9 @@ module kmt_fence_engine #(
       a_op_d    = OpSigStore;
       a_fence_d = cpu_sig_fence_i;
       a_value_d = cpu_sig_value_i;
+    end else if (gnt[ReqCpRd]) begin
+      a_op_d    = OpCpRead;
+      a_fence_d = cp_rd_req_fence_i;
     end
   end
 
@@ -157,7 +175,7 @@ module kmt_fence_engine #(
   logic            rec_wready;
 
   assign old_value = (wb_valid_q && wb_fence_q == a_fence_q) ? wb_value_q : table_rdata_q;
-  assign b_signal  = a_valid_q && (a_op_q != OpRead);
+  assign b_signal  = a_valid_q && (a_op_q == OpSigStore || a_op_q == OpSigMax);
   assign rewind    = a_valid_q && (a_op_q == OpSigStore) && (a_value_q < old_value);
 
   always_comb begin
@@ -173,8 +191,13 @@ module kmt_fence_engine #(
   assign table_waddr = init_q ? init_idx_q : a_fence_q;
   assign table_wdata = init_q ? 64'd0 : new_value;
 
-  assign rd_rsp_valid_o = a_valid_q && (a_op_q == OpRead);
-  assign rd_rsp_value_o = old_value;
+  assign rd_rsp_valid_o    = a_valid_q && (a_op_q == OpRead);
+  assign cp_rd_rsp_valid_o = a_valid_q && (a_op_q == OpCpRead);
+  assign rd_rsp_value_o    = old_value;
+
+  assign upd_valid_o = b_signal;
+  assign upd_fence_o = a_fence_q;
+  assign upd_value_o = new_value;
 
   kmt_fifo #(
     .Width(1 + IdxW + 64),

@@ -63,6 +63,7 @@ module kmt_regs #(
   output logic               cp_resume_o,
   input  logic [CpLvlW-1:0]  cp_level_i,
   input  logic               cp_halted_i,
+  input  logic               cp_waiting_i,
   input  logic [3:0]         cp_error_i,
   input  logic [7:0]         cp_error_opcode_i,
   input  logic               cp_error_pulse_i,
@@ -219,7 +220,7 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_FENCE_REWINDS_OFFSET: rsp_rdata_d = fe_rewind_count_i;
               kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET:  rsp_rdata_d = fence_errors_q;
               kmt_regs_pkg::KMT_CP_STATUS_OFFSET:
-                rsp_rdata_d = {8'd0, cp_error_opcode_i, cp_error_i, 3'd0, cp_halted_i,
+                rsp_rdata_d = {8'd0, cp_error_opcode_i, cp_error_i, 2'd0, cp_waiting_i, cp_halted_i,
                                8'(cp_level_i)};
               kmt_regs_pkg::KMT_CP_COMPLETED_OFFSET: rsp_rdata_d = cp_completed_i;
               kmt_regs_pkg::KMT_FENCE_SIGNAL_OFFSET,

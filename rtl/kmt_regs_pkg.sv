@@ -88,6 +88,8 @@ package kmt_regs_pkg;
   localparam int unsigned KMT_CP_STATUS_LEVEL_W = 8;
   localparam int unsigned KMT_CP_STATUS_HALTED_LSB = 8;
   localparam int unsigned KMT_CP_STATUS_HALTED_W = 1;
+  localparam int unsigned KMT_CP_STATUS_WAITING_LSB = 9;
+  localparam int unsigned KMT_CP_STATUS_WAITING_W = 1;
   localparam int unsigned KMT_CP_STATUS_ERROR_LSB = 12;
   localparam int unsigned KMT_CP_STATUS_ERROR_W = 4;
   localparam int unsigned KMT_CP_STATUS_ERROR_OPCODE_LSB = 16;
@@ -98,7 +100,8 @@ package kmt_regs_pkg;
   // Command opcode, bits [31:24] of a command's first word.
   typedef enum logic [7:0] {
     CpOpNop = 8'h1,
-    CpOpSignal = 8'h2
+    CpOpSignal = 8'h2,
+    CpOpWait = 8'h3
   } cp_opcode_e;
 
   // CP_STATUS.ERROR codes.

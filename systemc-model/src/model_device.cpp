@@ -17,6 +17,7 @@ constexpr unsigned kFenceRead = 3;       // + grant + table read
 constexpr unsigned kCpuSignal = 2;       // + grant
 constexpr unsigned kCpWord = 1;          // the parser takes one word a cycle
 constexpr unsigned kSignalToRecord = 2;  // the engine grants the command, then writes the record
+constexpr unsigned kWaitRead = 3;        // a WAIT's read of the fence: grant, table, answer
 }  // namespace timing
 
 ModelDevice::ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig& config)
@@ -85,7 +86,7 @@ std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, con
              field::CAPS_CP_FIFO_DEPTH.put(config().cp_queue_depth);
       break;
     case reg::STATUS: {
-      const bool cp_busy = !cp_halted_ && (!cp_queue_.empty() || cp_parse_ != Parse::Header);
+      const bool cp_busy = !cp_halted_ && !cp_waiting_ && (!cp_queue_.empty() || cp_parse_ != Parse::Header);
       data = field::STATUS_BUSY.put(cp_busy) | field::STATUS_INIT.put(at < init_done_);
       break;
     }
@@ -131,7 +132,8 @@ std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, con
     case reg::FENCE_ERRORS: data = fence_errors_; break;
     case reg::CP_STATUS:
       data = field::CP_STATUS_LEVEL.put(static_cast<uint32_t>(cp_queue_.size())) |
-             field::CP_STATUS_HALTED.put(cp_halted_) | field::CP_STATUS_ERROR.put(cp_error_) |
+             field::CP_STATUS_HALTED.put(cp_halted_) | field::CP_STATUS_WAITING.put(cp_waiting_) |
+             field::CP_STATUS_ERROR.put(cp_error_) |
              field::CP_STATUS_ERROR_OPCODE.put(cp_opcode_);
       break;
     case reg::CP_COMPLETED: data = cp_completed_; break;
@@ -182,6 +184,7 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, con
       // The engine takes no request until the table is cleared.
       const unsigned wait_init = at < init_done_ ? static_cast<unsigned>(cycle_at(init_done_ - at)) : 0;
       apply_signal(fence, wdata_, /*store=*/true);
+      release_wait(fence, at + cycles(timing::kCpuSignal + wait_init));
       return timing::kCpuSignal + wait_init;
     }
     case reg::IRQ_REC_POP:
@@ -192,6 +195,7 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, con
       if (field::CP_CONTROL_RESUME.get(data) && cp_halted_) {
         cp_queue_.clear();
         cp_halted_ = false;
+        cp_waiting_ = false;
         cp_parse_ = Parse::Header;
         cp_error_ = static_cast<uint8_t>(hw::CpError::NONE);
         cp_time_ = std::max(cp_time_, at);
@@ -231,8 +235,15 @@ void ModelDevice::halt(hw::CpError error, uint8_t opcode) {
   cp_error_flag_ = true;
 }
 
+void ModelDevice::release_wait(uint32_t fence, const sc_time& at) {
+  if (!cp_waiting_ || fence != cp_fence_ || fences_[fence] < cp_value_) return;
+  cp_waiting_ = false;
+  ++cp_completed_;
+  cp_time_ = std::max(cp_time_, at + cycles(1));
+}
+
 void ModelDevice::advance_cp(const sc_time& until) {
-  while (!cp_halted_ && !cp_queue_.empty()) {
+  while (!cp_halted_ && !cp_waiting_ && !cp_queue_.empty()) {
     const sc_time done = std::max(cp_time_, cp_queue_.front().arrived) + cycles(timing::kCpWord);
     if (done > until) return;
     const uint32_t word = cp_queue_.front().value;
@@ -244,7 +255,8 @@ void ModelDevice::advance_cp(const sc_time& until) {
         cp_opcode_ = opcode;
         if (opcode == static_cast<uint8_t>(hw::CpOpcode::NOP)) {
           ++cp_completed_;
-        } else if (opcode != static_cast<uint8_t>(hw::CpOpcode::SIGNAL)) {
+        } else if (opcode != static_cast<uint8_t>(hw::CpOpcode::SIGNAL) &&
+                   opcode != static_cast<uint8_t>(hw::CpOpcode::WAIT)) {
           halt(hw::CpError::BAD_OPCODE, opcode);
           irq_at(done);
         } else if ((word & 0xFFFF) >= config().num_fences) {
@@ -252,6 +264,7 @@ void ModelDevice::advance_cp(const sc_time& until) {
           irq_at(done);
         } else {
           cp_fence_ = word & 0xFFFF;
+          cp_is_wait_ = opcode == static_cast<uint8_t>(hw::CpOpcode::WAIT);
           cp_parse_ = Parse::ValueLo;
         }
         break;
@@ -263,8 +276,15 @@ void ModelDevice::advance_cp(const sc_time& until) {
       case Parse::ValueHi: {
         cp_value_ |= uint64_t{word} << 32;
         cp_parse_ = Parse::Header;
+        if (cp_is_wait_) {
+          cp_time_ = done + cycles(timing::kWaitRead);
+          if (fences_[cp_fence_] >= cp_value_) ++cp_completed_;
+          else cp_waiting_ = true;  // until a signal reaches the value
+          break;
+        }
         ++cp_completed_;
         apply_signal(cp_fence_, cp_value_, /*store=*/false);
+        release_wait(cp_fence_, done + cycles(timing::kSignalToRecord));
         cp_time_ = done + cycles(timing::kSignalToRecord - 1);  // the parser waits for the engine's grant
         irq_at(done + cycles(timing::kSignalToRecord));
         break;
@@ -274,7 +294,7 @@ void ModelDevice::advance_cp(const sc_time& until) {
 }
 
 void ModelDevice::schedule_cp() {
-  if (cp_halted_ || cp_queue_.empty()) return;
+  if (cp_halted_ || cp_waiting_ || cp_queue_.empty()) return;
   const sc_time due = std::max(cp_time_, cp_queue_.front().arrived) + cycles(timing::kCpWord);
   const sc_time now = sc_core::sc_time_stamp();
   cp_due_.notify(due > now ? due - now : sc_core::SC_ZERO_TIME);

@@ -36,6 +36,8 @@ class ModelDevice final : public Device {
   void apply_signal(uint32_t fence, uint64_t value, bool store);
   void push_word(uint32_t word, const sc_core::sc_time& at);
   void halt(hw::CpError error, uint8_t opcode);
+  // A signal made `fence` what it is now: a WAIT on it may go on at `at`.
+  void release_wait(uint32_t fence, const sc_core::sc_time& at);
   // Runs the command processor up to time `until`.
   void advance_cp(const sc_core::sc_time& until);
   void schedule_cp();
@@ -76,6 +78,8 @@ class ModelDevice final : public Device {
   Parse cp_parse_ = Parse::Header;
   uint32_t cp_fence_ = 0;
   uint64_t cp_value_ = 0;
+  bool cp_is_wait_ = false;
+  bool cp_waiting_ = false;  // a WAIT stalls the queue until a signal satisfies it
   bool cp_halted_ = false;
   uint8_t cp_error_ = 0;
   uint8_t cp_opcode_ = 0;

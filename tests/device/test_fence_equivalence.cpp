@@ -86,8 +86,10 @@ class Bench {
     host_->write32(reg::FENCE_SIGNAL, fence);
   }
 
-  void cmd_signal(uint32_t fence, uint64_t value) {
-    host_->write32(reg::CP_PUSH, (uint32_t{static_cast<uint8_t>(hw::CpOpcode::SIGNAL)} << 24) | fence);
+  void cmd_signal(uint32_t fence, uint64_t value) { command(hw::CpOpcode::SIGNAL, fence, value); }
+  void cmd_wait(uint32_t fence, uint64_t value) { command(hw::CpOpcode::WAIT, fence, value); }
+  void command(hw::CpOpcode op, uint32_t fence, uint64_t value) {
+    host_->write32(reg::CP_PUSH, (uint32_t{static_cast<uint8_t>(op)} << 24) | fence);
     host_->write32(reg::CP_PUSH, static_cast<uint32_t>(value));
     host_->write32(reg::CP_PUSH, static_cast<uint32_t>(value >> 32));
   }
@@ -182,6 +184,34 @@ TEST_CASE("A command signal never lowers a fence", "[device][equivalence]") {
   });
 }
 
+TEST_CASE("A WAIT stalls the queue until a signal reaches its value", "[device][equivalence]") {
+  Pair p;
+  p.start();
+  p.both([](Bench& b) {
+    b.cpu_signal(4, 7);
+    b.cmd_wait(4, 7);  // already reached: goes straight on
+    b.cmd_signal(8, 1);
+    b.settle();
+    CHECK(b.fence_value(8) == 1);
+    b.cmd_wait(4, 10);
+    b.cmd_signal(9, 2);  // behind the WAIT
+    b.settle();
+    CHECK(field::CP_STATUS_WAITING.get(b.host().read32(reg::CP_STATUS)) == 1);
+    CHECK((b.host().read32(reg::STATUS) & field::STATUS_BUSY.mask()) == 0);  // waiting is not busy
+    CHECK(b.fence_value(9) == 0);
+    b.cpu_signal(4, 9);  // not enough
+    b.settle();
+    CHECK(b.fence_value(9) == 0);
+    b.cpu_signal(4, 10);
+    b.settle();
+    CHECK(b.fence_value(9) == 2);
+    CHECK(field::CP_STATUS_WAITING.get(b.host().read32(reg::CP_STATUS)) == 0);
+    CHECK(b.host().read32(reg::CP_COMPLETED) == 4);
+    const std::vector<Record> expected{{4, 7}, {8, 1, true}, {4, 9}, {4, 10}, {9, 2, true}};
+    CHECK(b.records() == expected);
+  });
+}
+
 TEST_CASE("A malformed command halts the queue with a reason until resumed", "[device][equivalence]") {
   Pair p;
   p.start();
@@ -254,7 +284,8 @@ TEST_CASE("Random register traffic gives the same records and values and counter
           case 0: b.cpu_signal(op.fence, op.value); break;  // a few fences out of range
           case 1:
             // The command stream: signals, NOPs, and now and then a bad opcode.
-            if (op.variant < 5) b.cmd_signal(op.fence % 64, op.value);
+            if (op.variant < 4) b.cmd_signal(op.fence % 64, op.value);
+            else if (op.variant < 5) b.cmd_wait(op.fence % 64, b.fence_value(op.fence % 64));  // reached
             else if (op.variant < 7) b.host().write32(reg::CP_PUSH, static_cast<uint32_t>(hw::CpOpcode::NOP) << 24);
             else b.host().write32(reg::CP_PUSH, static_cast<uint32_t>(0x40 + op.fence) << 24);
             break;

@@ -75,6 +75,7 @@ inline constexpr Field IRQ_REC_INFO_VALID{31, 1};
 inline constexpr Field IRQ_REC_POP_POP{0, 1};
 inline constexpr Field CP_STATUS_LEVEL{0, 8};
 inline constexpr Field CP_STATUS_HALTED{8, 1};
+inline constexpr Field CP_STATUS_WAITING{9, 1};
 inline constexpr Field CP_STATUS_ERROR{12, 4};
 inline constexpr Field CP_STATUS_ERROR_OPCODE{16, 8};
 inline constexpr Field CP_CONTROL_RESUME{0, 1};
@@ -84,12 +85,14 @@ inline constexpr Field CP_CONTROL_RESUME{0, 1};
 enum class CpOpcode : uint8_t {
   NOP = 0x1,  // Does nothing.
   SIGNAL = 0x2,  // [15:0] fence index; then the value, low word then high word. The fence takes max(current, value): GPU signals never lower it.
+  WAIT = 0x3,  // [15:0] fence index; then the value, low word then high word. The queue stalls until the fence is at least the value.
 };
 // Words a command of this opcode occupies, header included; 0 for an unknown opcode.
 constexpr unsigned command_words(CpOpcode op) {
   switch (op) {
     case CpOpcode::NOP: return 1;
     case CpOpcode::SIGNAL: return 3;
+    case CpOpcode::WAIT: return 3;
   }
   return 0;
 }
@@ -97,6 +100,7 @@ constexpr const char* to_string(CpOpcode v) {
   switch (v) {
     case CpOpcode::NOP: return "NOP";
     case CpOpcode::SIGNAL: return "SIGNAL";
+    case CpOpcode::WAIT: return "WAIT";
   }
   return "?";
 }
