@@ -117,7 +117,8 @@ void Connection::remap_pages_locked() {
   socket_.reset();
   // Device removal: every fence reads UINT64_MAX (spec §6.5). The pages are
   // replaced in place, so pointers the application holds stay valid.
-  for (auto& [sync, m] : mappings_) {
+  for (auto& [handle, m] : mappings_) {
+    if (!m.fence_page) continue;
     void* p = ::mmap(m.address, kPage, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) continue;
     *static_cast<volatile uint64_t*>(p) = UINT64_MAX;
@@ -125,24 +126,50 @@ void Connection::remap_pages_locked() {
   }
 }
 
-void Connection::add_mapping(uint32_t sync, uint32_t device, void* address) {
+void Connection::add_mapping(uint32_t handle, uint32_t device, void* address, size_t size, bool fence_page) {
   std::lock_guard lock(mutex_);
-  mappings_[sync] = {device, address};
+  mappings_[handle] = {device, address, size, fence_page, fence_page ? 0u : 1u};
 }
 
-void Connection::remove_mapping(uint32_t sync) {
+void* Connection::mapping(uint32_t handle, bool count_lock) {
   std::lock_guard lock(mutex_);
-  auto it = mappings_.find(sync);
+  auto it = mappings_.find(handle);
+  if (it == mappings_.end()) return nullptr;
+  if (count_lock) ++it->second.locks;
+  return it->second.address;
+}
+
+void Connection::remove_mapping(uint32_t handle, bool unlock) {
+  std::lock_guard lock(mutex_);
+  auto it = mappings_.find(handle);
   if (it == mappings_.end()) return;
-  ::munmap(it->second.address, kPage);
+  if (unlock && --it->second.locks > 0) return;
+  ::munmap(it->second.address, it->second.size);
   mappings_.erase(it);
 }
 
-void Connection::remove_device_mappings(uint32_t device) {
+void Connection::add_resource(uint32_t resource, std::vector<uint32_t> allocations) {
+  std::lock_guard lock(mutex_);
+  resources_[resource] = std::move(allocations);
+}
+
+void Connection::forget_resource(uint32_t resource) {
+  std::vector<uint32_t> allocations;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = resources_.find(resource);
+    if (it == resources_.end()) return;
+    allocations = std::move(it->second);
+    resources_.erase(it);
+  }
+  for (uint32_t a : allocations) remove_mapping(a);
+}
+
+void Connection::forget_device(uint32_t device) {
   std::lock_guard lock(mutex_);
   for (auto it = mappings_.begin(); it != mappings_.end();) {
     if (it->second.device == device) {
-      ::munmap(it->second.address, kPage);
+      ::munmap(it->second.address, it->second.size);
       it = mappings_.erase(it);
     } else {
       ++it;

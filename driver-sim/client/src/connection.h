@@ -16,6 +16,7 @@
 #include <mutex>
 #include <span>
 #include <vector>
+#include <vector>
 
 namespace kmtsim::client {
 
@@ -51,10 +52,18 @@ class Connection {
   // reads UINT64_MAX.
   void mark_removed();
 
-  // Fence pages mapped into this process, by sync object handle.
-  void add_mapping(uint32_t sync, uint32_t device, void* address);
-  void remove_mapping(uint32_t sync);
-  void remove_device_mappings(uint32_t device);
+  // Memory the library mapped into this process: fence pages (by sync
+  // object handle) and locked allocations (by allocation handle).
+  void add_mapping(uint32_t handle, uint32_t device, void* address, size_t size, bool fence_page);
+  // The mapping of a handle, if any (a second Lock2 reuses it).
+  void* mapping(uint32_t handle, bool count_lock);
+  // Unmaps (for an allocation: once its last lock is undone).
+  void remove_mapping(uint32_t handle, bool unlock = false);
+  // The allocations of a resource, unmapped when it goes.
+  void add_resource(uint32_t resource, std::vector<uint32_t> allocations);
+  void forget_resource(uint32_t resource);
+  // Everything mapped for objects of a device that was destroyed.
+  void forget_device(uint32_t device);
 
  private:
   Connection() = default;
@@ -71,8 +80,12 @@ class Connection {
   struct Mapping {
     uint32_t device;
     void* address;
+    size_t size;
+    bool fence_page;
+    uint32_t locks;
   };
   std::map<uint32_t, Mapping> mappings_;
+  std::map<uint32_t, std::vector<uint32_t>> resources_;
   std::unique_ptr<wire::ScratchBuffer> scratch_;
 };
 

@@ -1,7 +1,9 @@
-// The kernel's objects. Underlying objects (adapter, device, context,
-// monitored fence) are reference counted; a process's handle table maps
-// local D3DKMT handles to references; an NT object (what ShareObjects makes)
-// references underlying objects and lives while any NT handle to it does.
+// The kernel's objects. Underlying objects (adapter, device, context, sync
+// object, keyed mutex, resource and its allocations) are reference counted; a
+// process's handle table maps local D3DKMT handles to references; an NT
+// object (what ShareObjects makes) references underlying objects and lives
+// while any NT handle to it does; a legacy global handle names an object
+// system-wide for as long as the object lives.
 #pragma once
 
 #include "fence_page.h"
@@ -12,8 +14,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <variant>
@@ -55,33 +57,81 @@ struct SyncObject {
   uint64_t id = 0;
   uint32_t type = 0;
   uint32_t flags = 0;          // creation flags
-  uint32_t global_handle = 0;  // legacy sharing (Shared without NtSecuritySharing)
+  uint32_t global_handle = 0;  // legacy sharing (Shared without NtSecuritySharing, or a v1 object)
   bool nt_shareable = false;   // created with NtSecuritySharing or opened from an NT handle
-  int slot = -1;               // hardware fence
+  int slot = -1;               // hardware fence (monitored fences)
   uint64_t gpu_va = 0;
   uint64_t value = 0;          // last value the interrupt handler delivered
   std::optional<FencePage> page;
+  UniqueFd event;              // CPU_NOTIFICATION: the event to signal
   std::set<Waiter*> waiters;
   std::deque<Hop> pending_cpu, pending_gpu;  // submitted, not yet delivered, in order
   std::deque<Hop> hops;                      // delivered, newest last, bounded
 };
 
+// One allocation: memory the GPU can address. A standard allocation lies
+// over memory of the process that made it; a video-memory allocation is
+// backed by a shared memory object every opener can map.
+struct Allocation {
+  uint64_t size = 0;
+  bool standard = false;
+  uint64_t sysmem_address = 0;      // standard: the creator's pSystemMem
+  uint64_t creator_process = 0;     // standard: only the creator can lock it
+  uint32_t desc_flags = 0;          // video memory: KMTSIM_ALLOCATION_* flags
+  uint64_t gpu_va = 0;
+  std::vector<uint8_t> driver_data;  // what the driver reports as the allocation's private data
+  UniqueFd memory;                   // video memory: the backing memfd
+};
+
+struct Resource {
+  std::vector<std::shared_ptr<Allocation>> allocations;
+  std::vector<uint8_t> runtime_data;  // pPrivateRuntimeData at creation
+  std::vector<uint8_t> driver_data;   // resource private driver data (0 bytes for standard allocations)
+  uint32_t global_handle = 0;
+  bool nt_shareable = false;
+  bool sealed = false;  // shared or opened: no more allocations
+};
+
+struct KeyedMutex;
+
 // A process's reference to a sync object, with what it may do through it.
 struct SyncRef {
   std::shared_ptr<SyncObject> object;
-  std::shared_ptr<DeviceObj> device;  // null for a device-less open (v1)
+  std::shared_ptr<DeviceObj> device;  // null for a device-less open (v1, global)
   uint32_t access = 0;
   uint32_t flags = 0;                 // this opener's flags (NoSignal, NoWait, ...)
 };
 
-using Object = std::variant<std::shared_ptr<Adapter>, std::shared_ptr<DeviceObj>, std::shared_ptr<ContextObj>, SyncRef>;
+struct ResourceRef {
+  std::shared_ptr<Resource> resource;
+  std::shared_ptr<DeviceObj> device;
+  uint32_t access = 0;
+  std::vector<uint32_t> allocation_handles;  // destroyed with the resource
+};
 
-// What ShareObjects creates: a "DxgkSharedSyncObject" or "DxgkSharedResource".
-// It lives while any NT handle to it is open; its name lives as long.
+struct AllocationRef {
+  std::shared_ptr<Allocation> allocation;
+  std::shared_ptr<DeviceObj> device;
+  uint32_t resource_handle = 0;  // 0 for an allocation without a resource
+  uint32_t access = 0;
+};
+
+struct MutexRef {
+  std::shared_ptr<KeyedMutex> mutex;
+};
+
+using Object = std::variant<std::shared_ptr<Adapter>, std::shared_ptr<DeviceObj>, std::shared_ptr<ContextObj>, SyncRef,
+                            ResourceRef, AllocationRef, MutexRef>;
+
+// What ShareObjects creates: a "DxgkSharedSyncObject" (a sync object alone)
+// or a "DxgkSharedResource" (a resource, optionally with a keyed mutex and a
+// sync object). It lives while any NT handle to it is open; its name as long.
 struct NtObject {
   enum class Type { Sync, Resource };
   Type type = Type::Sync;
   std::shared_ptr<SyncObject> sync;
+  std::shared_ptr<Resource> resource;
+  std::shared_ptr<KeyedMutex> mutex;
   std::u32string name;  // folded to lower case; empty when unnamed
 };
 
@@ -98,8 +148,8 @@ struct NtHandle {
 
 struct Process;
 
-// A CPU wait that has not been satisfied yet.
-// It holds no reference: retiring a sync object completes its waiters first.
+// A CPU wait that has not been satisfied yet. It holds no reference:
+// retiring a sync object completes its waiters first.
 struct Waiter {
   uint64_t id = 0;
   Process* owner = nullptr;
@@ -109,6 +159,40 @@ struct Waiter {
   UniqueFd event;
 };
 
+// An acquire that could not be granted at once: decided (granted, abandoned,
+// ...) by the kernel, then collected or withdrawn by the library.
+struct AcquireTicket {
+  uint64_t id = 0;
+  std::shared_ptr<KeyedMutex> mutex;
+  Process* owner = nullptr;
+  uint32_t handle = 0;  // the local handle it acquires through
+  uint64_t key = 0;
+  uint32_t data_size = 0;  // Acquire2: the caller's buffer for the private data
+  UniqueFd event;
+  int32_t result = 0;   // NTSTATUS once decided; STATUS_PENDING until then
+  uint64_t fence_value = 0;           // when granted
+  std::vector<uint8_t> runtime_data;  // when granted
+};
+
+struct KeyedMutex {
+  uint64_t key = 0;             // the last released key (InitialValue at first)
+  uint64_t fence_value = 0;     // the last released fence value
+  std::vector<uint8_t> runtime_data;
+  Process* owner = nullptr;     // owned through (owner, owner_handle)
+  uint32_t owner_handle = 0;
+  bool abandoned = false;
+  uint32_t global_handle = 0;
+  bool nt_shareable = false;
+  std::deque<AcquireTicket*> waiting;  // in arrival order
+};
+
+// A command the command queue had no room for yet, in submission order.
+struct PendingCommand {
+  std::vector<uint32_t> words;
+  std::shared_ptr<SyncObject> signals;  // a SIGNAL: its fence, for the hop record
+  Hop hop;
+};
+
 struct Process {
   uint64_t id = 0;
   pid_t pid = 0;
@@ -116,6 +200,7 @@ struct Process {
   std::map<uint32_t, Object> handles;
   uint32_t next_index = 0;
   std::set<Waiter*> waiters;
+  std::map<uint64_t, std::unique_ptr<AcquireTicket>> tickets;
 };
 
 }  // namespace kmtsim::kernel

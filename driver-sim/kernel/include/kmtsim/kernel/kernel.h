@@ -32,6 +32,11 @@ struct NtObject;
 struct NtHandle;
 struct Waiter;
 struct Hop;
+struct KeyedMutex;
+struct Resource;
+struct AcquireTicket;
+struct PendingCommand;
+struct SyncRef;
 
 struct KernelOptions {
   uint32_t luid_low = 0x4B4D5400;  // 'KMT\0'
@@ -97,6 +102,7 @@ class Kernel {
   using Handler = int32_t (Kernel::*)(Ctx&);
   static const Handler kHandlers[];
 
+  // Adapters, devices, contexts (kernel.cpp).
   int32_t op_hello(Ctx&);
   int32_t op_enum_adapters2(Ctx&);
   int32_t op_open_adapter_from_luid(Ctx&);
@@ -105,31 +111,70 @@ class Kernel {
   int32_t op_destroy_device(Ctx&);
   int32_t op_create_context_virtual(Ctx&);
   int32_t op_destroy_context(Ctx&);
+  int32_t op_escape(Ctx&);
+  // Sync objects, signals and waits (sync.cpp).
+  int32_t op_create_sync_object(Ctx&);
   int32_t op_create_sync_object2(Ctx&);
-  int32_t op_open_sync_from_nt(Ctx&);
-  int32_t op_open_sync_from_nt2(Ctx&);
+  int32_t create_sync_object(Ctx&, const struct wire::CreateSyncObject2Req& req);
+  int32_t op_open_sync_object(Ctx&);
   int32_t op_destroy_sync_object(Ctx&);
-  int32_t op_share_objects(Ctx&);
   int32_t op_signal_from_cpu(Ctx&);
   int32_t op_wait_from_cpu(Ctx&);
   int32_t op_signal_from_gpu(Ctx&);
-  int32_t op_escape(Ctx&);
+  int32_t op_signal_from_gpu2(Ctx&);
+  int32_t op_wait_from_gpu(Ctx&);
+  int32_t op_submit_command(Ctx&);
+  // Sharing: NT handles, names (share.cpp).
+  int32_t op_share_objects(Ctx&);
+  int32_t op_open_sync_from_nt(Ctx&);
+  int32_t op_open_sync_from_nt2(Ctx&);
   int32_t open_sync_from_nt(Ctx&, bool v2);
+  int32_t op_open_nt_handle_from_name(Ctx&);
+  // Allocations and resources (resource.cpp).
+  int32_t op_create_allocation(Ctx&);
+  int32_t op_destroy_allocation(Ctx&);
+  int32_t op_lock2(Ctx&);
+  int32_t op_unlock2(Ctx&);
+  int32_t op_query_resource_info(Ctx&);
+  int32_t op_open_resource(Ctx&);
+  // Keyed mutexes (keyed_mutex.cpp).
+  int32_t op_create_keyed_mutex(Ctx&);
+  int32_t op_open_keyed_mutex(Ctx&);
+  int32_t op_open_keyed_mutex_from_nt(Ctx&);
+  int32_t open_keyed_mutex(Ctx&, const std::shared_ptr<KeyedMutex>& mutex, const struct wire::OpenKeyedMutexReq& req);
+  int32_t op_acquire_keyed_mutex(Ctx&);
+  int32_t op_acquire_keyed_mutex_finish(Ctx&);
+  int32_t op_release_keyed_mutex(Ctx&);
+  int32_t op_destroy_keyed_mutex(Ctx&);
+  void grant(KeyedMutex& mutex);
+  void abandon(KeyedMutex& mutex);
+  void finish_ticket(AcquireTicket* ticket, int32_t result);
 
+  // Handles and objects.
   uint32_t new_handle(Process& process);
+  uint32_t new_global_handle();
   std::shared_ptr<SyncObject> new_sync_object(uint32_t type, uint32_t flags, uint64_t initial);
   void retire_sync_object(SyncObject* object);
+  std::shared_ptr<Resource> new_resource();
+  std::shared_ptr<KeyedMutex> new_keyed_mutex();
   std::shared_ptr<NtHandle> nt_handle_from_fd(int fd);
   // A new NT handle (pipe) to `object`; the read end goes to the caller.
   int32_t new_nt_handle(const std::shared_ptr<NtObject>& object, uint32_t access, UniqueFd& read_end);
   void close_nt_handle(const std::pair<dev_t, ino_t>& key);
   void remove_handle(Process& process, uint32_t handle);
+  uint32_t add_sync_ref(Process& process, SyncRef ref);
 
+  // Device work.
   void deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t irq_ps, uint64_t isr_ps);
   bool satisfied(const Waiter& waiter) const;
   void complete(Waiter* waiter, uint64_t code);
   void cancel_waiter(Waiter* waiter);
-  void push_command(std::span<const uint32_t> words);
+  // Queues a command for the command processor; SIGNALs name their fence.
+  void push_command(std::span<const uint32_t> words, std::shared_ptr<SyncObject> signals = nullptr,
+                    uint64_t received_host_ns = 0);
+  // Moves queued commands into the device's queue while they fit.
+  void drain_commands();
+  void signal_on_gpu(const std::shared_ptr<SyncObject>& object, uint64_t value, uint64_t received_host_ns);
 
   DeviceAccess& hw_;
   Reactor& reactor_;
@@ -153,7 +198,15 @@ class Kernel {
   std::map<std::u32string, std::weak_ptr<NtObject>> names_;
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
   uint64_t next_waiter_id_ = 1;
-  std::map<uint32_t, std::weak_ptr<SyncObject>> globals_;
+  // Legacy global handles: system-wide names for objects, gone with them.
+  std::map<uint32_t, std::weak_ptr<SyncObject>> global_syncs_;
+  std::map<uint32_t, std::weak_ptr<Resource>> global_resources_;
+  std::map<uint32_t, std::weak_ptr<KeyedMutex>> global_mutexes_;
+  uint64_t next_ticket_ = 1;
+  std::deque<struct PendingCommand> cp_backlog_;
+  std::shared_ptr<SyncObject> event_fence_;  // SignalFromGpu2 with EnqueueCpuEvent
+  uint64_t event_fence_target_ = 0;
+  uint64_t next_gpu_va_ = 0;
 };
 
 }  // namespace kmtsim::kernel

@@ -38,9 +38,9 @@ class Writer {
   template <typename T>
   void put(const T& v) {
     if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
-      const size_t at = buf_.size();
-      buf_.resize(at + sizeof(T));
-      std::memcpy(buf_.data() + at, &v, sizeof(T));
+      std::byte raw[sizeof(T)];
+      std::memcpy(raw, &v, sizeof(T));
+      buf_.insert(buf_.end(), raw, raw + sizeof(T));
     } else if constexpr (Message<T, Writer>) {
       const_cast<T&>(v).io(*this);
     } else {

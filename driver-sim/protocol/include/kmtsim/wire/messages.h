@@ -36,6 +36,25 @@ enum class Op : uint16_t {
   WaitFromCpu,
   SignalFromGpu,
   Escape,
+  CreateSyncObject,
+  OpenSyncObject,
+  CreateAllocation,
+  DestroyAllocation,
+  Lock2,
+  Unlock2,
+  QueryResourceInfo,
+  OpenResource,
+  OpenNtHandleFromName,
+  CreateKeyedMutex,
+  OpenKeyedMutex,
+  OpenKeyedMutexFromNtHandle,
+  AcquireKeyedMutex,
+  AcquireKeyedMutexFinish,
+  ReleaseKeyedMutex,
+  DestroyKeyedMutex,
+  SignalFromGpu2,
+  WaitFromGpu,
+  SubmitCommand,
   Count_,
 };
 
@@ -112,14 +131,18 @@ struct CreateContextVirtualReq {
   KMT_WIRE_FIELDS(device, node_ordinal, engine_affinity, flags, client_hint, private_data)
 };
 
-// The Info union of D3DDDI_SYNCHRONIZATIONOBJECTINFO2 travels as its eight
-// 64-bit words; pointers in it (CPU addresses) are never sent.
+// The type-specific part of the Info union, as numbers (CPU addresses in it
+// are never sent): monitored fence [InitialFenceValue, EngineAffinity];
+// mutex [InitialState]; semaphore [MaxCount, InitialCount]; fence
+// [FenceValue]; a CPU notification's event travels as a descriptor.
+// CreateSyncObject (v1) uses the same request with v1 = 1 and no flags.
 struct CreateSyncObject2Req {
   uint32_t device = 0;
   uint32_t type = 0;
   uint32_t flags = 0;
   std::vector<uint64_t> info;
-  KMT_WIRE_FIELDS(device, type, flags, info)
+  uint8_t v1 = 0;
+  KMT_WIRE_FIELDS(device, type, flags, info, v1)
 };
 // The fence page, when there is one, comes as a descriptor to map read-only.
 struct SyncObjectRep {
@@ -179,6 +202,208 @@ struct SignalFromGpuReq {
   std::vector<uint32_t> handles;
   std::vector<uint64_t> values;
   KMT_WIRE_FIELDS(context, handles, values)
+};
+
+// A legacy global handle to open (OpenSynchronizationObject, OpenKeyedMutex).
+struct GlobalReq {
+  uint32_t global = 0;
+  KMT_WIRE_FIELDS(global)
+};
+
+// --- Allocations and resources ----------------------------------------------
+
+struct AllocationInfoIn {
+  uint64_t sysmem = 0;               // pSystemMem, as a number (standard allocations)
+  std::vector<uint8_t> driver_data;  // pPrivateDriverData
+  uint32_t vidpn_source = 0;
+  uint32_t flags = 0;
+  KMT_WIRE_FIELDS(sysmem, driver_data, vidpn_source, flags)
+};
+struct CreateAllocationReq {
+  uint32_t device = 0;
+  uint32_t resource = 0;             // must be 0 on input
+  uint32_t flags = 0;                // D3DKMT_CREATEALLOCATIONFLAGS
+  uint8_t has_standard = 0;          // pStandardAllocation given
+  uint32_t standard_type = 0;
+  uint64_t standard_size = 0;
+  uint32_t standard_flags = 0;
+  std::vector<uint8_t> runtime_data;        // pPrivateRuntimeData
+  std::vector<uint8_t> resource_driver_data;  // pPrivateDriverData (top level)
+  std::vector<AllocationInfoIn> allocations;
+  KMT_WIRE_FIELDS(device, resource, flags, has_standard, standard_type, standard_size, standard_flags, runtime_data,
+                  resource_driver_data, allocations)
+};
+struct CreateAllocationRep {
+  uint32_t global_share = 0;
+  uint32_t resource = 0;
+  std::vector<uint32_t> allocations;
+  std::vector<uint64_t> gpu_vas;
+  KMT_WIRE_FIELDS(global_share, resource, allocations, gpu_vas)
+};
+
+struct DestroyAllocationReq {
+  uint32_t device = 0;
+  uint32_t resource = 0;
+  std::vector<uint32_t> allocations;
+  uint32_t flags = 0;
+  KMT_WIRE_FIELDS(device, resource, allocations, flags)
+};
+
+struct LockReq {
+  uint32_t device = 0;
+  uint32_t allocation = 0;
+  uint32_t flags = 0;
+  KMT_WIRE_FIELDS(device, allocation, flags)
+};
+// Either the creator's own address (a standard allocation) or a descriptor of
+// the allocation's memory to map (video memory).
+struct LockRep {
+  uint8_t mapped = 0;
+  uint64_t address = 0;
+  uint64_t size = 0;
+  KMT_WIRE_FIELDS(mapped, address, size)
+};
+
+// QueryResourceInfo (global handle) or ...FromNtHandle (the NT handle as a descriptor).
+struct QueryResourceReq {
+  uint32_t device = 0;
+  uint32_t global = 0;
+  uint8_t from_nt = 0;
+  KMT_WIRE_FIELDS(device, global, from_nt)
+};
+struct QueryResourceRep {
+  uint32_t runtime_data_size = 0;
+  uint32_t total_driver_data_size = 0;
+  uint32_t resource_driver_data_size = 0;
+  uint32_t num_allocations = 0;
+  KMT_WIRE_FIELDS(runtime_data_size, total_driver_data_size, resource_driver_data_size, num_allocations)
+};
+
+// OpenResource / OpenResource2 (global handle) or OpenResourceFromNtHandle.
+struct OpenResourceReq {
+  uint32_t device = 0;
+  uint32_t global = 0;
+  uint8_t from_nt = 0;
+  uint32_t num_allocations = 0;
+  uint32_t runtime_data_size = 0;
+  uint32_t resource_driver_data_size = 0;
+  uint32_t total_buffer_size = 0;
+  std::vector<uint8_t> mutex_runtime_data;  // pKeyedMutexPrivateRuntimeData
+  KMT_WIRE_FIELDS(device, global, from_nt, num_allocations, runtime_data_size, resource_driver_data_size,
+                  total_buffer_size, mutex_runtime_data)
+};
+struct OpenedAllocation {
+  uint32_t handle = 0;
+  uint64_t gpu_va = 0;
+  uint32_t driver_data_offset = 0;  // into the total buffer
+  uint32_t driver_data_size = 0;
+  KMT_WIRE_FIELDS(handle, gpu_va, driver_data_offset, driver_data_size)
+};
+struct OpenResourceRep {
+  uint32_t resource = 0;
+  std::vector<OpenedAllocation> allocations;
+  std::vector<uint8_t> runtime_data;
+  std::vector<uint8_t> resource_driver_data;
+  std::vector<uint8_t> total_driver_data;
+  uint32_t keyed_mutex = 0;
+  uint32_t mutex_runtime_data_size = 0;
+  uint32_t sync_object = 0;
+  KMT_WIRE_FIELDS(resource, allocations, runtime_data, resource_driver_data, total_driver_data, keyed_mutex,
+                  mutex_runtime_data_size, sync_object)
+};
+
+// OpenNtHandleFromName (resources) and OpenSyncObjectNtHandleFromName.
+struct OpenByNameReq {
+  uint32_t desired_access = 0;
+  int32_t attributes_status = 0;
+  uint32_t attributes = 0;
+  std::vector<uint32_t> name;
+  uint8_t sync = 0;
+  KMT_WIRE_FIELDS(desired_access, attributes_status, attributes, name, sync)
+};
+
+// --- Keyed mutexes -------------------------------------------------------------
+
+struct CreateKeyedMutexReq {
+  uint64_t initial_key = 0;
+  uint32_t flags = 0;
+  std::vector<uint8_t> runtime_data;
+  uint8_t v2 = 0;
+  KMT_WIRE_FIELDS(initial_key, flags, runtime_data, v2)
+};
+struct KeyedMutexRep {
+  uint32_t handle = 0;
+  uint32_t global = 0;
+  uint32_t runtime_data_size = 0;
+  KMT_WIRE_FIELDS(handle, global, runtime_data_size)
+};
+
+// OpenKeyedMutex(2) by global handle, or OpenKeyedMutexFromNtHandle.
+struct OpenKeyedMutexReq {
+  uint32_t global = 0;
+  uint8_t from_nt = 0;
+  uint8_t v2 = 0;
+  uint32_t runtime_data_size = 0;  // the caller's buffer size
+  uint8_t has_buffer = 0;
+  KMT_WIRE_FIELDS(global, from_nt, v2, runtime_data_size, has_buffer)
+};
+
+// An acquire comes with an eventfd. When it cannot be granted at once the
+// reply is STATUS_PENDING with a ticket; the event fires when the ticket is
+// decided, and AcquireKeyedMutexFinish collects (or, with cancel, withdraws) it.
+struct AcquireKeyedMutexReq {
+  uint32_t handle = 0;
+  uint64_t key = 0;
+  uint8_t poll = 0;                 // a zero timeout: never wait
+  uint32_t runtime_data_size = 0;   // Acquire2: the caller's buffer
+  KMT_WIRE_FIELDS(handle, key, poll, runtime_data_size)
+};
+struct AcquireKeyedMutexRep {
+  uint64_t ticket = 0;
+  uint64_t fence_value = 0;
+  std::vector<uint8_t> runtime_data;
+  KMT_WIRE_FIELDS(ticket, fence_value, runtime_data)
+};
+struct AcquireFinishReq {
+  uint64_t ticket = 0;
+  uint8_t cancel = 0;
+  uint32_t runtime_data_size = 0;
+  KMT_WIRE_FIELDS(ticket, cancel, runtime_data_size)
+};
+
+struct ReleaseKeyedMutexReq {
+  uint32_t handle = 0;
+  uint64_t key = 0;
+  uint64_t fence_value = 0;
+  uint8_t set_data = 0;  // Release2: replace the private data
+  std::vector<uint8_t> runtime_data;
+  KMT_WIRE_FIELDS(handle, key, fence_value, set_data, runtime_data)
+};
+
+// --- GPU work ----------------------------------------------------------------------
+
+struct SignalFromGpu2Req {
+  std::vector<uint32_t> handles;
+  uint32_t flags = 0;
+  std::vector<uint32_t> contexts;
+  std::vector<uint64_t> values;
+  KMT_WIRE_FIELDS(handles, flags, contexts, values)
+};
+
+struct WaitFromGpuReq {
+  uint32_t context = 0;
+  std::vector<uint32_t> handles;
+  std::vector<uint64_t> values;
+  KMT_WIRE_FIELDS(context, handles, values)
+};
+
+struct SubmitCommandReq {
+  uint64_t command_buffer = 0;  // GPU VA
+  uint32_t command_length = 0;  // bytes
+  uint32_t flags = 0;
+  std::vector<uint32_t> contexts;
+  std::vector<uint8_t> private_data;
+  KMT_WIRE_FIELDS(command_buffer, command_length, flags, contexts, private_data)
 };
 
 struct EscapeReq {
