@@ -114,9 +114,11 @@ template <typename Info>
 NTSTATUS open_resource(const OpenArgs& a, Info* infos, wire::OpenResourceRep& rep) {
   // Required, every one of them (spec §5.4).
   if (infos == nullptr || a.num_allocations == 0 || a.runtime_data == nullptr || a.total_buffer == nullptr ||
-      (a.resource_data_size != 0 && a.resource_data == nullptr) || (a.mutex_data_size != 0 && a.mutex_data == nullptr) ||
-      a.mutex_data_size > kMaxPrivateData)
+      (a.resource_data_size != 0 && a.resource_data == nullptr))
     return STATUS_INVALID_PARAMETER;
+  // Keyed-mutex data is read only from a buffer that is there (a garbage size
+  // with no buffer is ignored: Windows zeroes it when there is no mutex).
+  if (a.mutex_data != nullptr && a.mutex_data_size > kMaxPrivateData) return STATUS_INVALID_PARAMETER;
   wire::OpenResourceReq req;
   req.device = a.device;
   req.global = a.global;
@@ -125,7 +127,7 @@ NTSTATUS open_resource(const OpenArgs& a, Info* infos, wire::OpenResourceRep& re
   req.runtime_data_size = a.runtime_data_size;
   req.resource_driver_data_size = a.resource_data_size;
   req.total_buffer_size = *a.total_buffer_size;
-  copy_array(static_cast<const uint8_t*>(a.mutex_data), a.mutex_data_size, req.mutex_runtime_data);
+  if (a.mutex_data != nullptr) copy_array(static_cast<const uint8_t*>(a.mutex_data), a.mutex_data_size, req.mutex_runtime_data);
   NTSTATUS status;
   if (a.from_nt) {
     if (!is_open_fd(a.nt)) return STATUS_INVALID_HANDLE;
