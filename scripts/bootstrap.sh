@@ -13,5 +13,8 @@ cmake --build build -j"$jobs"
 
 case "$what" in
   demo) ./build/cosim/kmtsim demo ;;
-  test) ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900 ;;
+  test)
+    ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900
+    bash scripts/fuzz.sh 30  # the request decoder under libFuzzer, ASan and UBSan
+    ;;
 esac

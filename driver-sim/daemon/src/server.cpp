@@ -105,14 +105,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_packet(wire::Packet& packet) {
     const uint64_t received = host_now_ns();
     wire::Header header;
-    if (packet.bytes.size() < wire::kHeaderBytes) return protocol_error("a packet shorter than the header");
-    wire::Reader head(std::span(packet.bytes).first(wire::kHeaderBytes));
-    head(header);
-    if (header.magic != wire::kMagic) return protocol_error("a packet with a bad magic number");
-    if (header.version != wire::kVersion) return protocol_error("a packet of another protocol version");
+    std::span<const std::byte> payload;
+    if (const char* why = wire::split_packet(packet.bytes, header, payload)) return protocol_error(why);
     kernel::Kernel::Request request;
     request.op = static_cast<wire::Op>(header.op);
-    request.payload = std::span<const std::byte>(packet.bytes).subspan(wire::kHeaderBytes);
+    request.payload = payload;
     request.fds = std::move(packet.fds);
     request.received_host_ns = received;
     kernel::Kernel::Reply reply = server_.kernel_.handle(*process_, std::move(request));

@@ -105,7 +105,8 @@ Process* Kernel::attach(pid_t pid, uid_t uid) {
   p->uid = uid;
   // Handles grow by 0x40 from a per-process random start, so that a handle
   // value copied from another process almost never names an object here.
-  p->next_index = 1 + static_cast<uint32_t>(rng_() % (1u << 20));
+  p->next_index = options_.first_handle_index != 0 ? options_.first_handle_index
+                                                   : 1 + static_cast<uint32_t>(rng_() % (1u << 20));
   Process* raw = p.get();
   processes_.emplace(raw->id, std::move(p));
   return raw;

@@ -34,6 +34,16 @@ int send_packet(int sock, std::span<const std::byte> bytes, std::span<const int>
   }
 }
 
+const char* split_packet(std::span<const std::byte> packet, Header& header, std::span<const std::byte>& payload) {
+  if (packet.size() < kHeaderBytes) return "a packet shorter than the header";
+  Reader head(packet.first(kHeaderBytes));
+  head(header);
+  if (header.magic != kMagic) return "a packet with a bad magic number";
+  if (header.version != kVersion) return "a packet of another protocol version";
+  payload = packet.subspan(kHeaderBytes);
+  return nullptr;
+}
+
 ScratchBuffer::ScratchBuffer() : size_(kMaxMessageBytes + 1), data_(std::make_unique_for_overwrite<std::byte[]>(size_)) {}
 
 long recv_packet(int sock, std::span<std::byte> scratch, Packet& out, bool nonblocking) {

@@ -44,6 +44,7 @@ struct KernelOptions {
   uint32_t backend_id = 0;         // reported by Hello: 0 model, 1 rtl
   bool access_checks = true;       // spec §10.1
   uint64_t seed = 0;               // handle numbering; 0 = random
+  uint32_t first_handle_index = 0; // every process's first handle index; 0 = random per process
   size_t hop_log_depth = 1 << 16;  // delivered hops kept per fence
 };
 

@@ -23,6 +23,10 @@ struct Packet {
 // fit or came with too many descriptors (what came with it is closed).
 long recv_packet(int sock, std::span<std::byte> scratch, Packet& out, bool nonblocking);
 
+// Splits a received packet into its header and payload. Returns nullptr, or
+// what is wrong with it (a short packet, a bad magic number, another version).
+const char* split_packet(std::span<const std::byte> packet, struct Header& header, std::span<const std::byte>& payload);
+
 // A receive buffer for packets of up to kMaxMessageBytes, left uninitialised.
 class ScratchBuffer {
  public:
