@@ -20,6 +20,7 @@ class DaemonProcess {
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
   const std::string& socket_path() const { return socket_; }
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
   // Stops it; returns its exit status (as from waitpid), or -1 if it had to be killed.
   int stop();
 

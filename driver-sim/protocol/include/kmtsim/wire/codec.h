@@ -27,6 +27,7 @@ inline constexpr uint32_t kMaxArrayItems = 1u << 20;
 
 class Writer {
  public:
+  Writer() { buf_.reserve(256); }
   template <typename... T>
   void operator()(const T&... values) {
     (put(values), ...);
