@@ -369,3 +369,23 @@ TEST_CASE("SubmitCommand checks its contexts", "[driver][gpu]") {
   CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
   CHECK(D3DKMTSubmitCommand(nullptr) == STATUS_INVALID_PARAMETER);
 }
+
+TEST_CASE("A shared name lives in a session's object directory", "[driver][share][names]") {
+  Device d;
+  const D3DKMT_HANDLE f = d.fence();
+  HANDLE nt = nullptr;
+  Name session(L"\\Sessions\\1\\BaseNamedObjects\\kmtsim_session");
+  REQUIRE(D3DKMTShareObjects(1, &f, &session.attr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  ::close(fd_of(nt));
+  Name no_dir(L"\\NoSuchDirectory\\kmtsim");
+  CHECK(D3DKMTShareObjects(1, &f, &no_dir.attr, GENERIC_ALL, &nt) == STATUS_OBJECT_PATH_NOT_FOUND);
+  Name relative(L"kmtsim_relative");
+  CHECK(D3DKMTShareObjects(1, &f, &relative.attr, GENERIC_ALL, &nt) == STATUS_OBJECT_PATH_SYNTAX_BAD);
+  Name no_leaf(L"\\BaseNamedObjects\\");
+  CHECK(D3DKMTShareObjects(1, &f, &no_leaf.attr, GENERIC_ALL, &nt) == STATUS_OBJECT_NAME_INVALID);
+  Name rooted(L"kmtsim_rooted");
+  rooted.attr.RootDirectory = reinterpret_cast<HANDLE>(3);
+  CHECK(D3DKMTShareObjects(1, &f, &rooted.attr, GENERIC_ALL, &nt) == STATUS_INVALID_HANDLE);
+  D3DKMT_OPENSYNCOBJECTNTHANDLEFROMNAME open{GENERIC_ALL, &no_dir.attr, nullptr};
+  CHECK(D3DKMTOpenSyncObjectNtHandleFromName(&open) == STATUS_OBJECT_NAME_NOT_FOUND);
+}

@@ -30,6 +30,8 @@ Attributes read_attributes(const OBJECT_ATTRIBUTES* attributes) {
   } else if (name->Length % sizeof(WCHAR) != 0 || (name->Length != 0 && name->Buffer == nullptr) ||
              name->Length > name->MaximumLength) {
     out.status = STATUS_OBJECT_NAME_INVALID;
+  } else if (a.RootDirectory != nullptr && name->Length != 0) {
+    out.status = STATUS_INVALID_HANDLE;  // object directories are not modelled: no handle names one
   } else if (name->Length != 0) {
     out.has_name = true;
     out.attributes = a.Attributes;

@@ -114,4 +114,9 @@ inline std::u32string fold_name(const std::vector<uint32_t>& units) {
   return out;
 }
 
+// Where a shared object's name may live: \BaseNamedObjects\leaf, or
+// \Sessions\N\BaseNamedObjects\leaf (the directories every session has).
+// Returns STATUS_SUCCESS or what is wrong with the (folded) name.
+int32_t check_object_path(const std::u32string& name);
+
 }  // namespace kmtsim::kernel

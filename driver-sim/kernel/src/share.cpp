@@ -4,10 +4,29 @@
 #include "internal.h"
 
 #include <fcntl.h>
+
+#include <algorithm>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace kmtsim::kernel {
+
+int32_t check_object_path(const std::u32string& name) {
+  if (name.empty() || name[0] != U'\\') return STATUS_OBJECT_PATH_SYNTAX_BAD;  // relative, and no root directory
+  const auto slash = name.rfind(U'\\');
+  const std::u32string dir = name.substr(0, slash);
+  if (slash + 1 == name.size()) return STATUS_OBJECT_NAME_INVALID;  // no leaf
+  const std::u32string base = U"\\basenamedobjects";
+  if (dir == base) return STATUS_SUCCESS;
+  const std::u32string sessions = U"\\sessions\\";
+  if (dir.size() > sessions.size() + base.size() && dir.compare(0, sessions.size(), sessions) == 0 &&
+      dir.compare(dir.size() - base.size(), base.size(), base) == 0) {
+    const std::u32string id = dir.substr(sessions.size(), dir.size() - sessions.size() - base.size());
+    if (!id.empty() && std::all_of(id.begin(), id.end(), [](char32_t c) { return c >= U'0' && c <= U'9'; }))
+      return STATUS_SUCCESS;
+  }
+  return STATUS_OBJECT_PATH_NOT_FOUND;
+}
 
 int32_t Kernel::new_nt_handle(const std::shared_ptr<NtObject>& object, uint32_t access, UniqueFd& read_end) {
   int fds[2];
@@ -80,12 +99,15 @@ int32_t Kernel::op_share_objects(Ctx& c) {
   if (req.attributes_status != STATUS_SUCCESS) return NT_SUCCESS(req.attributes_status) ? STATUS_INVALID_PARAMETER
                                                                                        : req.attributes_status;
   if (req.has_name && (req.name.empty() || req.name.size() > limits::kMaxNameUnits)) return STATUS_OBJECT_NAME_INVALID;
+  const std::u32string name = req.has_name ? fold_name(req.name) : std::u32string();
+  if (!name.empty()) {
+    if (const int32_t s = check_object_path(name); s != STATUS_SUCCESS) return s;
+  }
 
   const bool is_sync = object->type == NtObject::Type::Sync;
   const uint32_t access =
       (is_sync ? map_sync_generic(req.desired_access) : map_resource_generic(req.desired_access)) | STANDARD_RIGHTS_ALL;
   int32_t status = STATUS_SUCCESS;
-  const std::u32string name = req.has_name ? fold_name(req.name) : std::u32string();
   if (!name.empty()) {
     if (auto it = names_.find(name); it != names_.end()) {
       if (auto existing = it->second.lock()) {
@@ -145,7 +167,9 @@ int32_t Kernel::op_open_nt_handle_from_name(Ctx& c) {
   if (req.attributes_status != STATUS_SUCCESS)
     return NT_SUCCESS(req.attributes_status) ? STATUS_INVALID_PARAMETER : req.attributes_status;
   if (req.name.empty() || req.name.size() > limits::kMaxNameUnits) return STATUS_OBJECT_NAME_INVALID;
-  auto it = names_.find(fold_name(req.name));
+  const std::u32string name = fold_name(req.name);
+  if (const int32_t s = check_object_path(name); s != STATUS_SUCCESS) return s == STATUS_OBJECT_PATH_NOT_FOUND ? STATUS_OBJECT_NAME_NOT_FOUND : s;
+  auto it = names_.find(name);
   std::shared_ptr<NtObject> object = it == names_.end() ? nullptr : it->second.lock();
   if (!object) return STATUS_OBJECT_NAME_NOT_FOUND;
   const NtObject::Type want = req.sync ? NtObject::Type::Sync : NtObject::Type::Resource;
