@@ -48,13 +48,20 @@ typedef struct _KMTSIM_ESCAPE_FENCE_HOPS_DATA {
     KMTSIM_FENCE_HOP Hops[KMTSIM_MAX_HOPS_PER_ESCAPE];
 } KMTSIM_ESCAPE_FENCE_HOPS_DATA;
 
+/* The daemon's state: for tools, and for tests that look for leaks. */
 typedef struct _KMTSIM_ESCAPE_DEVICE_INFO_DATA {
     KMTSIM_ESCAPE_HEADER Header;
     UINT   Backend;        /* 0 model, 1 rtl */
-    UINT   NumFences;
+    UINT   NumFences;      /* hardware fences */
     UINT64 SimTimePs;      /* simulated time now */
     UINT64 Interrupts;
-    UINT64 Records;
+    UINT64 Records;        /* interrupt records handled */
+    UINT   Processes;      /* connected client processes */
+    UINT   SyncObjects;    /* live sync objects */
+    UINT   FreeFences;     /* hardware fences not in use */
+    UINT   NtHandles;      /* open NT handles (shared objects' handles) */
+    UINT   CpuWaiters;     /* pending CPU waits */
+    UINT   Reserved;
 } KMTSIM_ESCAPE_DEVICE_INFO_DATA;
 
 #endif /* KMTSIM_ESCAPE_H */

@@ -352,6 +352,11 @@ int32_t Kernel::op_escape(Ctx& c) {
       data.SimTimePs = hw_.now_ps();
       data.Interrupts = stats_.interrupts;
       data.Records = stats_.records;
+      data.Processes = static_cast<UINT>(processes_.size());
+      data.SyncObjects = static_cast<UINT>(live_syncs_);
+      data.FreeFences = static_cast<UINT>(free_slots_.size());
+      data.NtHandles = static_cast<UINT>(nt_by_inode_.size());
+      data.CpuWaiters = static_cast<UINT>(waiters_.size());
       rep.data.resize(sizeof(data));
       std::memcpy(rep.data.data(), &data, sizeof(data));
       break;
