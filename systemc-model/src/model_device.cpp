@@ -15,6 +15,7 @@ namespace timing {
 constexpr unsigned kRegAccess = 1;       // request accepted, response registered
 constexpr unsigned kFenceRead = 3;       // + grant + table read
 constexpr unsigned kCpuSignal = 2;       // + grant
+constexpr unsigned kCpuToRecord = 3;     // write accepted -> grant -> table write -> record at the FIFO's output
 constexpr unsigned kCpWord = 1;          // the parser takes one word a cycle
 constexpr unsigned kSignalToRecord = 2;  // the engine grants the command, then writes the record
 constexpr unsigned kWaitRead = 3;        // a WAIT's read of the fence: grant, table, answer
@@ -31,6 +32,16 @@ ModelDevice::ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig
   SC_METHOD(irq_method);
   sensitive << irq_update_;
   dont_initialize();
+  SC_METHOD(port_method);
+  sensitive << port_busy_;
+  dont_initialize();
+}
+
+void ModelDevice::port_method() {
+  // Posted writes may keep the register port busy past the host's time: the
+  // device is not idle until they are done (as the RTL, which they clock).
+  const sc_time now = sc_core::sc_time_stamp();
+  if (port_free_ > now) next_trigger(port_free_ - now);
 }
 
 void ModelDevice::init_method() {
@@ -42,14 +53,26 @@ uint64_t ModelDevice::cycle_at(const sc_time& t) const {
   return static_cast<uint64_t>(t / config().clock_period);
 }
 
-bool ModelDevice::irq_level() const {
-  const uint32_t status = field::IRQ_STATUS_FENCE.put(!records_.empty()) |
-                          field::IRQ_STATUS_OVERFLOW.put(overflow_) |
-                          field::IRQ_STATUS_CP_ERROR.put(cp_error_flag_);
+bool ModelDevice::irq_level(const sc_time& t) const {
+  const uint32_t status = field::IRQ_STATUS_FENCE.put(record_visible(t)) |
+                          field::IRQ_STATUS_OVERFLOW.put(overflow_at(t)) |
+                          field::IRQ_STATUS_CP_ERROR.put(cp_error_at(t));
   return (status & irq_enable_) != 0;
 }
 
-void ModelDevice::irq_method() { irq.write(irq_level()); }
+void ModelDevice::irq_method() {
+  const sc_time now = sc_core::sc_time_stamp();
+  irq.write(irq_level(now));
+  // A cause that shows later: look again then.
+  sc_time next = sc_core::SC_ZERO_TIME;
+  auto later = [&](bool pending, const sc_time& t) {
+    if (pending && t > now && (next == sc_core::SC_ZERO_TIME || t < next)) next = t;
+  };
+  later(!records_.empty(), records_.empty() ? now : records_.front().visible);
+  later(overflow_, overflow_since_);
+  later(cp_error_flag_, cp_error_since_);
+  if (next != sc_core::SC_ZERO_TIME) irq_update_.notify(next - now);
+}
 
 void ModelDevice::irq_at(const sc_time& at) {
   const sc_time now = sc_core::sc_time_stamp();
@@ -59,7 +82,9 @@ void ModelDevice::irq_at(const sc_time& at) {
 void ModelDevice::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const auto access = decode(trans);
   if (!access) return;
-  const sc_time at = sc_core::sc_time_stamp() + delay;
+  // The register port takes one access at a time (the RTL's request is not
+  // ready until the previous one has answered).
+  const sc_time at = std::max(sc_core::sc_time_stamp() + delay, port_free_);
   advance_cp(at);  // the command processor's progress up to this access
   std::optional<unsigned> took = access->write ? write_reg(access->addr, *access->data, at)
                                                : read_reg(access->addr, *access->data, at);
@@ -70,7 +95,9 @@ void ModelDevice::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   } else {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
   }
-  delay += cycles(*took);
+  port_free_ = at + cycles(*took);
+  delay = port_free_ - sc_core::sc_time_stamp();
+  port_busy_.notify(sc_core::SC_ZERO_TIME);
   irq_at(sc_core::sc_time_stamp() + delay);
   schedule_cp();
 }
@@ -91,8 +118,8 @@ std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, con
       break;
     }
     case reg::IRQ_STATUS:
-      data = field::IRQ_STATUS_FENCE.put(!records_.empty()) | field::IRQ_STATUS_OVERFLOW.put(overflow_) |
-             field::IRQ_STATUS_CP_ERROR.put(cp_error_flag_);
+      data = field::IRQ_STATUS_FENCE.put(record_visible(at)) | field::IRQ_STATUS_OVERFLOW.put(overflow_at(at)) |
+             field::IRQ_STATUS_CP_ERROR.put(cp_error_at(at));
       break;
     case reg::IRQ_ENABLE: data = irq_enable_; break;
     case reg::CYCLE_LO: {
@@ -116,16 +143,16 @@ std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, con
     case reg::FENCE_WDATA_LO: data = static_cast<uint32_t>(wdata_); break;
     case reg::FENCE_WDATA_HI: data = static_cast<uint32_t>(wdata_ >> 32); break;
     case reg::IRQ_REC_INFO:
-      if (!records_.empty()) {
+      if (record_visible(at)) {
         data = field::IRQ_REC_INFO_VALID.put(1) | field::IRQ_REC_INFO_SOURCE.put(records_.front().from_cmd) |
                field::IRQ_REC_INFO_FENCE.put(records_.front().fence);
       }
       break;
     case reg::IRQ_REC_VALUE_LO:
-      if (!records_.empty()) data = static_cast<uint32_t>(records_.front().value);
+      if (record_visible(at)) data = static_cast<uint32_t>(records_.front().value);
       break;
     case reg::IRQ_REC_VALUE_HI:
-      if (!records_.empty()) data = static_cast<uint32_t>(records_.front().value >> 32);
+      if (record_visible(at)) data = static_cast<uint32_t>(records_.front().value >> 32);
       break;
     case reg::FENCE_SIGNALS: data = signal_count_; break;
     case reg::FENCE_REWINDS: data = rewind_count_; break;
@@ -183,12 +210,12 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, con
       }
       // The engine takes no request until the table is cleared.
       const unsigned wait_init = at < init_done_ ? static_cast<unsigned>(cycle_at(init_done_ - at)) : 0;
-      apply_signal(fence, wdata_, /*store=*/true);
+      apply_signal(fence, wdata_, /*store=*/true, at + cycles(timing::kCpuToRecord + wait_init));
       release_wait(fence, at + cycles(timing::kCpuSignal + wait_init));
       return timing::kCpuSignal + wait_init;
     }
     case reg::IRQ_REC_POP:
-      if (!records_.empty()) records_.pop_front();
+      if (record_visible(at)) records_.pop_front();
       break;
     case reg::CP_PUSH: push_word(data, at); break;
     case reg::CP_CONTROL:
@@ -206,33 +233,36 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, con
   return timing::kRegAccess;
 }
 
-void ModelDevice::apply_signal(uint32_t fence, uint64_t value, bool store) {
+void ModelDevice::apply_signal(uint32_t fence, uint64_t value, bool store, const sc_time& visible) {
   const uint64_t old = fences_[fence];
   const uint64_t now = store ? value : std::max(old, value);
   if (store && value < old) ++rewind_count_;
   fences_[fence] = now;
   ++signal_count_;
   if (records_.size() < config().irq_fifo_depth) {
-    records_.push_back({fence, now, !store});
-  } else {
+    records_.push_back({fence, now, !store, visible});
+  } else if (!overflow_) {
     overflow_ = true;
+    overflow_since_ = visible;
   }
 }
 
 void ModelDevice::push_word(uint32_t word, const sc_time& at) {
   if (cp_halted_) return;  // dropped, as the RTL drops them
   if (cp_queue_.size() >= config().cp_queue_depth) {
-    halt(hw::CpError::QUEUE_OVERFLOW, 0);
+    halt(hw::CpError::QUEUE_OVERFLOW, 0, at);
     return;
   }
   cp_queue_.push_back({word, at + cycles(timing::kRegAccess)});
 }
 
-void ModelDevice::halt(hw::CpError error, uint8_t opcode) {
+void ModelDevice::halt(hw::CpError error, uint8_t opcode, const sc_time& at) {
   cp_halted_ = true;
   cp_error_ = static_cast<uint8_t>(error);
   cp_opcode_ = opcode;
+  if (!cp_error_flag_) cp_error_since_ = at;
   cp_error_flag_ = true;
+  irq_at(at);
 }
 
 void ModelDevice::release_wait(uint32_t fence, const sc_time& at) {
@@ -257,11 +287,9 @@ void ModelDevice::advance_cp(const sc_time& until) {
           ++cp_completed_;
         } else if (opcode != static_cast<uint8_t>(hw::CpOpcode::SIGNAL) &&
                    opcode != static_cast<uint8_t>(hw::CpOpcode::WAIT)) {
-          halt(hw::CpError::BAD_OPCODE, opcode);
-          irq_at(done);
+          halt(hw::CpError::BAD_OPCODE, opcode, done);
         } else if ((word & 0xFFFF) >= config().num_fences) {
-          halt(hw::CpError::BAD_FENCE, opcode);
-          irq_at(done);
+          halt(hw::CpError::BAD_FENCE, opcode, done);
         } else {
           cp_fence_ = word & 0xFFFF;
           cp_is_wait_ = opcode == static_cast<uint8_t>(hw::CpOpcode::WAIT);
@@ -283,7 +311,7 @@ void ModelDevice::advance_cp(const sc_time& until) {
           break;
         }
         ++cp_completed_;
-        apply_signal(cp_fence_, cp_value_, /*store=*/false);
+        apply_signal(cp_fence_, cp_value_, /*store=*/false, done + cycles(timing::kSignalToRecord));
         release_wait(cp_fence_, done + cycles(timing::kSignalToRecord));
         cp_time_ = done + cycles(timing::kSignalToRecord - 1);  // the parser waits for the engine's grant
         irq_at(done + cycles(timing::kSignalToRecord));

@@ -26,6 +26,7 @@ class ModelDevice final : public Device {
     uint32_t fence;
     uint64_t value;
     bool from_cmd;
+    sc_core::sc_time visible;  // when it reaches the head of the record FIFO's output
   };
 
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
@@ -33,9 +34,10 @@ class ModelDevice final : public Device {
   std::optional<unsigned> read_reg(uint32_t addr, uint32_t& data, const sc_core::sc_time& at);
   std::optional<unsigned> write_reg(uint32_t addr, uint32_t data, const sc_core::sc_time& at);
 
-  void apply_signal(uint32_t fence, uint64_t value, bool store);
+  // Applies a signal now; its record (or the overflow) shows at `visible`.
+  void apply_signal(uint32_t fence, uint64_t value, bool store, const sc_core::sc_time& visible);
   void push_word(uint32_t word, const sc_core::sc_time& at);
-  void halt(hw::CpError error, uint8_t opcode);
+  void halt(hw::CpError error, uint8_t opcode, const sc_core::sc_time& at);
   // A signal made `fence` what it is now: a WAIT on it may go on at `at`.
   void release_wait(uint32_t fence, const sc_core::sc_time& at);
   // Runs the command processor up to time `until`.
@@ -44,9 +46,15 @@ class ModelDevice final : public Device {
   void cp_method();
   void init_method();
   void irq_method();
+  void port_method();
   // Updates the interrupt line at absolute time `at` (not before now).
   void irq_at(const sc_core::sc_time& at);
-  bool irq_level() const;
+  // The interrupt causes as they stand at `t` (accesses may come ahead of
+  // SystemC time, so state carries the time each change shows).
+  bool record_visible(const sc_core::sc_time& t) const { return !records_.empty() && records_.front().visible <= t; }
+  bool overflow_at(const sc_core::sc_time& t) const { return overflow_ && overflow_since_ <= t; }
+  bool cp_error_at(const sc_core::sc_time& t) const { return cp_error_flag_ && cp_error_since_ <= t; }
+  bool irq_level(const sc_core::sc_time& t) const;
   sc_core::sc_time cycles(uint64_t n) const { return config().clock_period * static_cast<double>(n); }
   uint64_t cycle_at(const sc_core::sc_time& t) const;
 
@@ -55,6 +63,7 @@ class ModelDevice final : public Device {
   std::deque<Record> records_;
   sc_core::sc_time init_done_;
   bool overflow_ = false;
+  sc_core::sc_time overflow_since_;
   uint32_t signal_count_ = 0;
   uint32_t rewind_count_ = 0;
   uint32_t fence_errors_ = 0;
@@ -66,6 +75,8 @@ class ModelDevice final : public Device {
   uint32_t cycle_hi_ = 0;
   uint64_t wdata_ = 0;
   bool cp_error_flag_ = false;
+  sc_core::sc_time cp_error_since_;
+  sc_core::sc_time port_free_;  // the register port takes one access at a time
 
   // Command processor.
   struct Word {
@@ -86,6 +97,7 @@ class ModelDevice final : public Device {
   uint32_t cp_completed_ = 0;
   sc_core::sc_event cp_due_;
   sc_core::sc_event irq_update_;
+  sc_core::sc_event port_busy_;
 };
 
 }  // namespace kmtsim::sc

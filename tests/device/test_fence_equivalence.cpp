@@ -36,9 +36,9 @@ std::ostream& operator<<(std::ostream& os, const Record& r) {
 // One device with its host and an interrupt handler that drains the records.
 class Bench {
  public:
-  explicit Bench(Backend backend)
+  explicit Bench(Backend backend, const sc::HostLink& link = sc::HostLink::ideal())
       : device_(sc::make_device(backend, (std::string(sc::to_string(backend)) + "_device").c_str())),
-        host_(std::make_unique<sc::Host>((std::string(sc::to_string(backend)) + "_host").c_str(), *device_)) {}
+        host_(std::make_unique<sc::Host>((std::string(sc::to_string(backend)) + "_host").c_str(), *device_, link)) {}
 
   sc::Host& host() { return *host_; }
   const std::vector<Record>& records() const { return records_; }
@@ -74,6 +74,21 @@ class Bench {
     if (sticky != 0) host_->write32(reg::IRQ_STATUS, sticky);
   }
 
+  // Host time from before `f` issues its accesses to the interrupt's arrival.
+  template <typename F>
+  sc_time time_to_irq(F&& f) {
+    host_->sync();
+    const sc_time start = host_->now();
+    f();
+    if (host_->run(sc_time(1, SC_MS)) != sc::Host::Stop::Irq) {
+      FAIL("no interrupt within 1 ms");
+    }
+    const sc_time took = host_->now() - start;
+    service();
+    settle();
+    return took;
+  }
+
   uint64_t fence_value(uint32_t fence) {
     host_->write32(reg::FENCE_SEL, fence);
     const uint64_t lo = host_->read32(reg::FENCE_VALUE_LO);
@@ -103,8 +118,10 @@ class Bench {
 };
 
 struct Pair {
-  Bench model{Backend::Model};
-  Bench rtl{Backend::Rtl};
+  Bench model;
+  Bench rtl;
+  explicit Pair(const sc::HostLink& link = sc::HostLink::ideal())
+      : model(Backend::Model, link), rtl(Backend::Rtl, link) {}
 
   template <typename F>
   void both(F&& f) {
@@ -166,6 +183,43 @@ TEST_CASE("A CPU signal stores the value (a rewind included) and raises one inte
     const std::vector<Record> expected{{3, 100}, {3, 40}, {63, ~uint64_t{0}}};
     CHECK(b.records() == expected);
   });
+}
+
+namespace {
+// The three paths to an interrupt: a CPU signal (three posted writes, the
+// last reaching the fence engine), a command signal (three words through the
+// command processor) and a CPU signal that releases a waiting command queue.
+void same_irq_timing(const sc::HostLink& link, int cpu_ns, int cmd_ns, int release_ns) {
+  Pair p(link);
+  p.start();
+  std::vector<sc_time> cpu, cmd, release;
+  p.both([&](Bench& b) {
+    cpu.push_back(b.time_to_irq([&] { b.cpu_signal(3, 100); }));
+    cmd.push_back(b.time_to_irq([&] { b.cmd_signal(4, 7); }));
+    b.cmd_wait(6, 1);
+    b.cmd_signal(7, 1);
+    b.settle();
+    release.push_back(b.time_to_irq([&] { b.cpu_signal(6, 1); }));  // two records: 6, then 7
+  });
+  INFO("model/rtl: cpu " << cpu[0] << "/" << cpu[1] << ", command " << cmd[0] << "/" << cmd[1] << ", release "
+                          << release[0] << "/" << release[1]);
+  CHECK(cpu[0] == cpu[1]);
+  CHECK(cmd[0] == cmd[1]);
+  CHECK(release[0] == release[1]);
+  CHECK(cpu[1] == sc_time(cpu_ns, sc_core::SC_NS));
+  CHECK(cmd[1] == sc_time(cmd_ns, sc_core::SC_NS));
+  CHECK(release[1] == sc_time(release_ns, sc_core::SC_NS));
+}
+}  // namespace
+
+TEST_CASE("Interrupts rise after the same number of cycles on both backends", "[device][equivalence][timing]") {
+  // Writes at cycles 0, 1, 2; the signal's record shows 3 cycles after its write.
+  same_irq_timing(sc::HostLink::ideal(), 5, 6, 5);
+}
+
+TEST_CASE("Interrupts rise at the same time on both backends behind a PCIe-like link", "[device][equivalence][timing]") {
+  // The writes leave 10 ns apart and take 150 ns to arrive.
+  same_irq_timing(sc::HostLink{}, 173, 174, 173);
 }
 
 TEST_CASE("A command signal never lowers a fence", "[device][equivalence]") {
