@@ -22,6 +22,7 @@ class Child {
     std::vector<std::pair<std::string, std::string>> env;  // added to this process's environment
     std::vector<std::pair<int, int>> inherit;              // (fd here, fd number in the child)
     bool capture_stdout = false;
+    bool die_with_parent = false;  // SIGTERM when this process dies (a daemon of a test, say)
   };
   // Throws std::system_error when the program cannot be started.
   explicit Child(const Options& options);

@@ -21,6 +21,7 @@ DaemonProcess::DaemonProcess(const std::vector<std::string>& args, const std::st
   o.argv = {program.empty() ? self_dir() + "/kmtsimd" : program, "--socket", socket_, "--quiet", "--ready-fd", "3"};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
   o.inherit = {{ready_w.get(), 3}};
+  o.die_with_parent = true;  // never outlive a tool or test that crashed
   o.env = {{"SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1"}};
   child_.emplace(o);
   ready_w.reset();

@@ -33,9 +33,16 @@ inline bool is_nt_handle(HANDLE h) {
 inline int fd_of(HANDLE h) { return static_cast<int>(reinterpret_cast<intptr_t>(h)); }
 inline HANDLE handle_of_fd(int fd) { return reinterpret_cast<HANDLE>(static_cast<intptr_t>(fd)); }
 
+// The daemon to test against: the build's, unless KMTSIM_TEST_DAEMON names
+// another (a sanitizer build of the tests can use a plain daemon).
+inline std::string daemon_path() {
+  const char* p = std::getenv("KMTSIM_TEST_DAEMON");
+  return p != nullptr && *p != '\0' ? p : KMTSIM_DAEMON_PATH;
+}
+
 class Daemon {
  public:
-  Daemon() : process_({"--backend", test_backend(), "--seed", "1"}, KMTSIM_DAEMON_PATH) {
+  Daemon() : process_({"--backend", test_backend(), "--seed", "1"}, daemon_path()) {
     ::setenv("KMTSIM_SOCKET", process_.socket_path().c_str(), 1);
   }
   cosim::DaemonProcess& process() { return process_; }

@@ -140,11 +140,11 @@ NTSTATUS open_resource(const OpenArgs& a, Info* infos, wire::OpenResourceRep& re
   if (rep.allocations.size() != a.num_allocations || rep.runtime_data.size() != a.runtime_data_size ||
       rep.resource_driver_data.size() != a.resource_data_size || rep.total_driver_data.size() > *a.total_buffer_size)
     return STATUS_UNSUCCESSFUL;
-  std::memcpy(a.runtime_data, rep.runtime_data.data(), rep.runtime_data.size());
+  if (!rep.runtime_data.empty()) std::memcpy(a.runtime_data, rep.runtime_data.data(), rep.runtime_data.size());
   if (!rep.resource_driver_data.empty())
     std::memcpy(a.resource_data, rep.resource_driver_data.data(), rep.resource_driver_data.size());
   auto* total = static_cast<uint8_t*>(a.total_buffer);
-  std::memcpy(total, rep.total_driver_data.data(), rep.total_driver_data.size());
+  if (!rep.total_driver_data.empty()) std::memcpy(total, rep.total_driver_data.data(), rep.total_driver_data.size());
   *a.total_buffer_size = static_cast<UINT>(rep.total_driver_data.size());
   std::vector<uint32_t> handles;
   for (UINT k = 0; k < a.num_allocations; ++k) {
