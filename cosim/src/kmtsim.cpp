@@ -1,6 +1,7 @@
 // kmtsim: the command-line tool. Each subcommand has its own --help.
 #include "child.h"
 #include "demo.h"
+#include "fenceprof.h"
 
 #include <unistd.h>
 
@@ -19,8 +20,10 @@ void usage(FILE* out) {
       "\n"
       "commands:\n"
       "  serve   start kmtsimd, the simulated GPU and its kernel driver (kmtsim serve --help)\n"
-      "  demo    two processes share a fence through the driver; prints the signal-to-wake\n"
-      "          latency on each backend (kmtsim demo --help)\n"
+      "  demo    two processes share a fence and an allocation through the driver; prints the\n"
+      "          signal-to-wake latency on each backend (kmtsim demo --help)\n"
+      "  fenceprof  fence-signalling latency, hop by hop, per scenario, against the eventfd\n"
+      "          floor (kmtsim fenceprof --help)\n"
       "  help    this text\n",
       out);
 }
@@ -51,7 +54,8 @@ int main(int argc, char** argv) {
     }
     if (cmd == "serve") return serve(argc - 2, argv + 2);
     if (cmd == "demo") return kmtsim::cosim::demo_main(argc - 2, argv + 2);
-    if (cmd == "demo-peer") return kmtsim::cosim::demo_peer_main(argc - 2, argv + 2);
+    if (cmd == "fenceprof") return kmtsim::cosim::fenceprof_main(argc - 2, argv + 2);
+    if (cmd == "fenceprof-peer") return kmtsim::cosim::fenceprof_peer_main(argc - 2, argv + 2);
     std::fprintf(stderr, "kmtsim: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

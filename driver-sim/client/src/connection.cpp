@@ -32,16 +32,24 @@ Connection& Connection::instance() {
 
 bool Connection::connect_locked() {
   const pid_t pid = ::getpid();
-  if (socket_ && pid_ == pid) return true;
+  const std::string path = default_socket_path();
+  if (socket_ && pid_ == pid && path == path_) return true;
   if (pid_ != pid) {
     // A forked child: the parent's connection and handles are not ours.
     socket_.reset();
     mappings_.clear();
+    resources_.clear();
     removed_ = false;
     pid_ = pid;
+  } else if (!path_.empty() && path != path_) {
+    // $KMTSIM_SOCKET names another daemon now (a tool that drives several
+    // in turn): the old one's handles mean nothing there.
+    socket_.reset();
+    removed_ = false;
+    mappings_.clear();  // their pages stay mapped
+    resources_.clear();
   }
-  if (removed_) return false;
-  const std::string path = default_socket_path();
+  if (removed_) return false;  // the device stays removed for this process
   UniqueFd s(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -56,6 +64,7 @@ bool Connection::connect_locked() {
     return false;
   }
   socket_ = std::move(s);
+  path_ = path;
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 #include <vector>
 
@@ -74,6 +75,7 @@ class Connection {
 
   std::mutex mutex_;
   UniqueFd socket_;
+  std::string path_;  // the daemon's socket
   pid_t pid_ = 0;
   uint32_t seq_ = 0;
   bool removed_ = false;

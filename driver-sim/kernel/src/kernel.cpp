@@ -336,8 +336,8 @@ int32_t Kernel::op_escape(Ctx& c) {
         if (data->Count == data->MaxCount) break;
         if (h.value < data->FirstValue) continue;
         KMTSIM_FENCE_HOP& out = data->Hops[data->Count++];
-        out = KMTSIM_FENCE_HOP{h.value,      h.delivered,  h.submit_host_ns, h.submit_sim_ps, h.irq_sim_ps,
-                               h.isr_sim_ps, h.dpc_host_ns, h.woken,          h.from_gpu};
+        out = KMTSIM_FENCE_HOP{h.value,      h.delivered,   h.submit_host_ns, h.submit_sim_ps, h.irq_sim_ps,
+                               h.isr_sim_ps, h.isr_host_ns, h.dpc_host_ns,    h.woken,         h.from_gpu};
       }
       rep.data.resize(sizeof(*data));
       std::memcpy(rep.data.data(), data.get(), sizeof(*data));
@@ -370,6 +370,7 @@ int32_t Kernel::op_escape(Ctx& c) {
 // --- Interrupts ---------------------------------------------------------------------
 
 void Kernel::interrupt(uint64_t irq_raised_ps) {
+  isr_host_ns_ = host_now_ns();
   ++stats_.interrupts;
   struct Record {
     uint32_t slot;
@@ -446,6 +447,7 @@ void Kernel::deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t
   hop.delivered = value;
   hop.irq_sim_ps = irq_ps;
   hop.isr_sim_ps = isr_ps;
+  hop.isr_host_ns = isr_host_ns_;
   hop.dpc_host_ns = host_now_ns();
   hop.woken = woken;
   object.hops.push_back(hop);

@@ -207,6 +207,7 @@ class Kernel {
   std::deque<struct PendingCommand> cp_backlog_;
   std::shared_ptr<SyncObject> event_fence_;  // SignalFromGpu2 with EnqueueCpuEvent
   uint64_t event_fence_target_ = 0;
+  uint64_t isr_host_ns_ = 0;  // when the interrupt handler last started
   uint64_t next_gpu_va_ = 0;
 };
 

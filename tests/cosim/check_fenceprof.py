@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Co-simulation regressions for `kmtsim fenceprof` and `kmtsim demo`.
+
+  check_fenceprof.py KMTSIM smoke BACKEND      every scenario completes; the JSON
+                                               has every hop with one sample per wake
+  check_fenceprof.py KMTSIM deterministic      two deterministic runs on each backend
+                                               give the same JSON and trace, byte for
+                                               byte, and the model and the RTL agree
+  check_fenceprof.py KMTSIM demo               the main job: both backends, all seen
+  check_fenceprof.py KMTSIM bad-arguments      bad options are refused with a message
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+KMTSIM = sys.argv[1]
+MODE = sys.argv[2]
+SCENARIOS = ["cpu-to-cpu", "gpu-to-cpu", "cpu-to-gpu", "chain"]
+SIM_HOPS = ["device", "isr", "sim_total"]
+HOST_HOPS = ["send", "kernel", "wake", "wake_path", "total"]
+PERCENTILE_KEYS = ["p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "count"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(args, expect_rc=0):
+    p = subprocess.run([KMTSIM] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+    if p.returncode != expect_rc:
+        print(p.stdout)
+        print(p.stderr, file=sys.stderr)
+        raise SystemExit(f"kmtsim {' '.join(args)} returned {p.returncode}, expected {expect_rc}")
+    return p
+
+
+def smoke(backend, tmp):
+    iterations = 40
+    out = os.path.join(tmp, "smoke.json")
+    trace = os.path.join(tmp, "smoke.trace.json")
+    plot = os.path.join(tmp, "smoke.svg")
+    run(["fenceprof", "--backend", backend, "--scenario", "all", "--iterations", str(iterations), "--peers", "3",
+         "--baseline-rounds", "200", "--json", out, "--trace", trace, "--plot", plot])
+    d = json.load(open(out))
+    check(d["backend"] == backend and d["iterations"] == iterations, "top-level backend and iterations")
+    check(sorted(d["scenarios"]) == sorted(SCENARIOS), f"scenarios {sorted(d['scenarios'])}")
+    for name, s in d["scenarios"].items():
+        check(s["complete"] is True, f"{name} complete")
+        consumers = s["peers"] - 1
+        for hop in SIM_HOPS + HOST_HOPS:
+            h = s["hops"].get(hop)
+            check(h is not None, f"{name}: hop {hop} present")
+            if h is None:
+                continue
+            for k in PERCENTILE_KEYS:
+                check(k in h, f"{name}/{hop}: {k}")
+            check(h["count"] == iterations * consumers, f"{name}/{hop}: count {h['count']} != {iterations * consumers}")
+            check(h["p50_ns"] <= h["p90_ns"] <= h["p99_ns"] <= h["p999_ns"] <= h["max_ns"],
+                  f"{name}/{hop}: percentiles ordered")
+            check(h["time"] == ("simulated" if hop in SIM_HOPS else "host"), f"{name}/{hop}: time domain")
+        # Simulated hops add up: device + isr = sim_total, sample by sample, so the maxima agree.
+        hp = s["hops"]
+        check(hp["sim_total"]["p50_ns"] > 0, f"{name}: simulated signal-to-wake is positive")
+    check("baseline_eventfd" in d and d["baseline_eventfd"]["count"] == 200, "baseline_eventfd with 200 rounds")
+    for k in ["wake_over_floor_p50", "wake_over_floor_p99"]:
+        check(k in d and d[k] > 0, k)
+    t = json.load(open(trace))
+    events = t["traceEvents"] if isinstance(t, dict) else t
+    check(len(events) > 0, "trace has events")
+    check(open(plot).read().lstrip().startswith("<svg") or "<svg" in open(plot).read(200), "plot is an SVG")
+
+
+def deterministic(tmp):
+    results = {}
+    for backend in ["model", "rtl"]:
+        runs = []
+        for n in range(2):
+            out = os.path.join(tmp, f"{backend}{n}.json")
+            trace = os.path.join(tmp, f"{backend}{n}.trace.json")
+            run(["fenceprof", "--backend", backend, "--scenario", "all", "--iterations", "60", "--peers", "3",
+                 "--time", "deterministic", "--json", out, "--trace", trace])
+            runs.append((open(out, "rb").read(), open(trace, "rb").read()))
+        check(runs[0][0] == runs[1][0], f"{backend}: deterministic JSON identical across runs")
+        check(runs[0][1] == runs[1][1], f"{backend}: deterministic trace identical across runs")
+        d = json.loads(runs[0][0])
+        for name, s in d["scenarios"].items():
+            check(s["complete"] is True, f"{backend}/{name} complete")
+            check(not any(h in s["hops"] for h in HOST_HOPS), f"{backend}/{name}: no host hops in deterministic time")
+        results[backend] = d
+    # The same work on the model and the RTL: the same simulated latencies.
+    for name in SCENARIOS:
+        m = results["model"]["scenarios"][name]["hops"]
+        r = results["rtl"]["scenarios"][name]["hops"]
+        for hop in SIM_HOPS:
+            check(m[hop] == r[hop], f"{name}/{hop}: model {m[hop]} == rtl {r[hop]}")
+
+
+def demo(tmp):
+    out = os.path.join(tmp, "demo.json")
+    p = run(["demo", "--iterations", "100", "--json", out])
+    d = json.load(open(out))
+    check([b["backend"] for b in d["backends"]] == ["model", "rtl"], "demo runs both backends")
+    for b in d["backends"]:
+        check(b["all_seen_in_order"] is True, f"demo {b['backend']}: all seen in order")
+        check(b["sim_signal_to_wake_ns"]["count"] == 100, f"demo {b['backend']}: 100 samples")
+        check(b["host_signal_to_wake_us"]["count"] == 100, f"demo {b['backend']}: 100 host samples")
+    check("signal-to-wake latency" in p.stdout, "demo prints the latency table")
+
+
+def bad_arguments(tmp):
+    cases = [
+        (["fenceprof", "--scenario", "nope"], "unknown scenario"),
+        (["fenceprof", "--peers", "1"], "--peers"),
+        (["fenceprof", "--iterations", "0"], "--iterations"),
+        (["fenceprof", "--buffer", "12"], "--buffer"),
+        (["fenceprof", "--backend", "fpga"], "unknown backend"),
+        (["fenceprof", "--scenario", "gpu-to-gpu"], "ring"),
+        (["fenceprof", "--json"], "needs a value"),
+        (["demo", "--iterations", "x"], "--iterations"),
+        (["demo", "--frobnicate"], "unknown argument"),
+        (["fenceprof-peer"], "usage"),
+    ]
+    for args, want in cases:
+        p = subprocess.run([KMTSIM] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        check(p.returncode not in (0,) and p.returncode < 128, f"{args}: refused without a crash (rc {p.returncode})")
+        check(want in p.stderr, f"{args}: message mentions '{want}': {p.stderr.strip()!r}")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    if MODE == "smoke":
+        smoke(sys.argv[3], tmp)
+    elif MODE == "deterministic":
+        deterministic(tmp)
+    elif MODE == "demo":
+        demo(tmp)
+    elif MODE == "bad-arguments":
+        bad_arguments(tmp)
+    else:
+        raise SystemExit(f"unknown mode {MODE}")
+if failures:
+    raise SystemExit(f"{len(failures)} check(s) failed")
+print("ok")
