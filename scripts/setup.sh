@@ -7,6 +7,7 @@ packages=(
   cmake make g++ pkg-config ccache python3     # build
   verilator libsystemc-dev libboost-dev catch2 # simulation, daemon, tests
   yosys nextpnr-ice40 fpga-icestorm z3          # synthesis, FPGA flow, formal checks
+  zlib1g-dev                                    # FST waveforms of the Verilated memory controller
   clang libclang-rt-14-dev                      # libFuzzer and sanitizers
 )
 

@@ -1,0 +1,229 @@
+// Refresh manager of one channel. A timer owes one refresh per interval
+// (tREFI all-bank, tREFIb per-bank); refreshes owed are counted (up to
+// MaxOwed) and paid as soon as the banks allow.
+//
+// All-bank (per_bank_i = 0): StDrain stops new ACTs and lets row hits go on
+// until every open bank has met tRAS; StClose also stops column commands and
+// sends PREA once every open bank may be precharged; StRef sends REF once
+// every bank has met tRP (and tRFC of the previous REF).
+//
+// Per-bank (per_bank_i = 1): each round refreshes every bank once, in any
+// order. A refresh owed picks a bank of the round that no queued request
+// targets (so streams are not disturbed); when ForceOwed refreshes are owed it
+// takes the lowest bank of the round regardless. The chosen bank is blocked,
+// precharged if open (StPbClose), then sent REFB (StPbRef).
+//
+// req_o sends cmd_o / bank_o on the command bus this cycle: the command is
+// legal whenever req_o is high, and the channel always gives refresh the bus.
+
+`default_nettype none
+
+module kmt_mc_refresh #(
+  parameter int unsigned NumBanks = 16,
+  parameter int unsigned MaxOwed = 8,
+  parameter int unsigned ForceOwed = 4,
+  localparam int unsigned BankW = (NumBanks > 1) ? $clog2(NumBanks) : 1,
+  localparam int unsigned OwedW = $clog2(MaxOwed + 1)
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+  input  logic                  en_i,         // low while the configuration is loading
+  input  logic [15:0]           refi_i,
+  input  logic [15:0]           refib_i,
+  input  logic                  per_bank_i,
+
+  input  logic [NumBanks-1:0]   bank_open_i,
+  input  logic [NumBanks-1:0]   bank_act_ok_i,
+  input  logic [NumBanks-1:0]   bank_pre_ok_i,
+  input  logic [NumBanks-1:0]   bank_ras_ok_i,
+  input  logic [NumBanks-1:0]   bank_busy_i,
+
+  output logic                  req_o,
+  output kmt_dram_pkg::cmd_e    cmd_o,
+  output logic [BankW-1:0]      bank_o,
+
+  output logic                  act_block_o,
+  output logic                  col_block_o,
+  output logic [NumBanks-1:0]   bank_block_o,
+  output logic [OwedW-1:0]      owed_o
+);
+
+  typedef enum logic [2:0] {
+    StIdle,
+    StDrain,
+    StClose,
+    StRef,
+    StPbClose,
+    StPbRef
+  } ref_state_e;
+
+  ref_state_e           state_q, state_d;
+  logic [15:0]          timer_q, timer_d;
+  logic [OwedW-1:0]     owed_q, owed_d;
+  logic [NumBanks-1:0]  round_q, round_d;
+  logic [BankW-1:0]     target_q, target_d;
+  logic                 tick, all_ras_ok, all_pre_ok, all_act_ok, any_open;
+  logic                 idle_found, any_found;
+  logic [BankW-1:0]     idle_bank, any_bank;
+
+  always_comb begin
+    all_ras_ok = 1'b1;
+    all_pre_ok = 1'b1;
+    all_act_ok = 1'b1;
+    any_open   = 1'b0;
+    for (int unsigned b = 0; b < NumBanks; b++) begin
+      if (bank_open_i[b]) begin
+        any_open = 1'b1;
+        all_ras_ok = all_ras_ok && bank_ras_ok_i[b];
+        all_pre_ok = all_pre_ok && bank_pre_ok_i[b];
+      end
+      all_act_ok = all_act_ok && bank_act_ok_i[b];
+    end
+    // Candidates of the round: lowest idle one, lowest one.
+    idle_found = 1'b0;
+    any_found  = 1'b0;
+    idle_bank  = '0;
+    any_bank   = '0;
+    for (int b = NumBanks - 1; b >= 0; b--) begin
+      if (round_q[b]) begin
+        any_found = 1'b1;
+        any_bank  = BankW'(b);
+        if (!bank_busy_i[b]) begin
+          idle_found = 1'b1;
+          idle_bank  = BankW'(b);
+        end
+      end
+    end
+  end
+
+  always_comb begin
+    state_d  = state_q;
+    timer_d  = timer_q;
+    owed_d   = owed_q;
+    round_d  = round_q;
+    target_d = target_q;
+    req_o    = 1'b0;
+    cmd_o    = kmt_dram_pkg::CmdNop;
+    bank_o   = target_q;
+    act_block_o  = 1'b0;
+    col_block_o  = 1'b0;
+    bank_block_o = '0;
+
+    // The interval timer runs whatever the state: refreshes are owed at a fixed rate.
+    tick = 1'b0;
+    if (!en_i) begin
+      timer_d = (per_bank_i ? refib_i : refi_i) - 16'd1;
+    end else begin
+      if (timer_q == '0) begin
+        tick    = 1'b1;
+        timer_d = (per_bank_i ? refib_i : refi_i) - 16'd1;
+      end else begin
+        timer_d = timer_q - 16'd1;
+      end
+    end
+
+    unique case (state_q)
+      StIdle: begin
+        if (owed_q != '0) begin
+          if (!per_bank_i) begin
+            state_d = StDrain;
+          end else if (idle_found) begin
+            target_d = idle_bank;
+            state_d  = StPbClose;
+          end else if (owed_q >= OwedW'(ForceOwed) && any_found) begin
+            target_d = any_bank;
+            state_d  = StPbClose;
+          end
+        end
+      end
+      StDrain: begin
+        act_block_o = 1'b1;
+        if (all_ras_ok) begin
+          state_d = StClose;
+        end
+      end
+      StClose: begin
+        act_block_o = 1'b1;
+        col_block_o = 1'b1;
+        if (!any_open) begin
+          state_d = StRef;
+        end else if (all_pre_ok) begin
+          req_o = 1'b1;
+          cmd_o = kmt_dram_pkg::CmdPrea;
+          state_d = StRef;
+        end
+      end
+      StRef: begin
+        act_block_o = 1'b1;
+        col_block_o = 1'b1;
+        if (all_act_ok) begin
+          req_o = 1'b1;
+          cmd_o = kmt_dram_pkg::CmdRef;
+          state_d = StIdle;
+        end
+      end
+      StPbClose: begin
+        bank_block_o[target_q] = 1'b1;
+        if (!bank_open_i[target_q]) begin
+          state_d = StPbRef;
+        end else if (bank_pre_ok_i[target_q]) begin
+          req_o = 1'b1;
+          cmd_o = kmt_dram_pkg::CmdPre;
+          state_d = StPbRef;
+        end
+      end
+      StPbRef: begin
+        bank_block_o[target_q] = 1'b1;
+        if (bank_act_ok_i[target_q]) begin
+          req_o = 1'b1;
+          cmd_o = kmt_dram_pkg::CmdRefb;
+          state_d = StIdle;
+          round_d[target_q] = 1'b0;
+          if (round_d == '0) begin
+            round_d = '1;
+          end
+        end
+      end
+      default: state_d = StIdle;
+    endcase
+
+    // Owed count: +1 per interval, -1 per REF/REFB sent.
+    if (tick && !(req_o && (cmd_o == kmt_dram_pkg::CmdRef || cmd_o == kmt_dram_pkg::CmdRefb))) begin
+      if (owed_q != OwedW'(MaxOwed)) begin
+        owed_d = owed_q + OwedW'(1);
+      end
+    end else if (!tick && req_o &&
+                 (cmd_o == kmt_dram_pkg::CmdRef || cmd_o == kmt_dram_pkg::CmdRefb)) begin
+      owed_d = owed_q - OwedW'(1);
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q  <= StIdle;
+      timer_q  <= '0;
+      owed_q   <= '0;
+      round_q  <= '1;
+      target_q <= '0;
+    end else begin
+      state_q  <= state_d;
+      timer_q  <= timer_d;
+      owed_q   <= owed_d;
+      round_q  <= round_d;
+      target_q <= target_d;
+    end
+  end
+
+  assign owed_o = owed_q;
+
+  // The owed count saturating would lose a refresh: it never gets there.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      assert (owed_q != OwedW'(MaxOwed));
+    end
+  end
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Summarise a merged Verilator coverage file: line and toggle points hit, per module of rtl/mc."""
+import collections
+import re
+import sys
+
+# Each record: C '<key><0x01><value><0x02>...' <count>; keys: t (type), page, f (file), h (hierarchy).
+REC = re.compile(r"^C '(.*)' (\d+)$")
+
+
+def fields(text):
+    out = {}
+    for part in text.split("\x01"):
+        if "\x02" in part:
+            k, v = part.split("\x02", 1)
+            out[k] = v
+    return out
+
+
+def main(path):
+    stats = collections.defaultdict(lambda: [0, 0])  # (module, kind) -> [hit, total]
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = REC.match(line.rstrip("\n"))
+            if not m:
+                continue
+            rec = fields("\x01" + m.group(1))
+            page = rec.get("page", "")
+            kind = page.split("/")[0].replace("v_", "")
+            if kind == "branch":
+                kind = "line"
+            module = page.split("/")[1] if "/" in page else "?"
+            s = stats[(module, kind)]
+            s[1] += 1
+            if int(m.group(2)) > 0:
+                s[0] += 1
+    totals = collections.defaultdict(lambda: [0, 0])
+    print(f"{'module':<20} {'line':>16} {'toggle':>18}")
+    for module in sorted({k[0] for k in stats}):
+        row = [module]
+        for kind in ("line", "toggle"):
+            hit, total = stats.get((module, kind), [0, 0])
+            totals[kind][0] += hit
+            totals[kind][1] += total
+            row.append(f"{hit}/{total} {100.0 * hit / total if total else 100.0:5.1f}%")
+        print(f"{row[0]:<20} {row[1]:>16} {row[2]:>18}")
+    row = ["total"]
+    for kind in ("line", "toggle"):
+        hit, total = totals[kind]
+        row.append(f"{hit}/{total} {100.0 * hit / total if total else 100.0:5.1f}%")
+    print(f"{row[0]:<20} {row[1]:>16} {row[2]:>18}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
