@@ -8,42 +8,91 @@ package kmt_regs_pkg;
   // given design uses it, so unused names are expected here.
   /* verilator lint_off UNUSEDPARAM */
 
-  localparam int unsigned BlockAw = 12;
+  localparam int unsigned BlockAw = 16;
   localparam int unsigned BlockDw = 32;
 
   // Value of ID: 'KMTS'.
   localparam logic [31:0] KMT_ID_MAGIC = 32'h4B4D5453;
   // Register-map version, major.minor in [15:8].[7:0].
-  localparam logic [31:0] KMT_VERSION = 32'h00000100;
+  localparam logic [31:0] KMT_VERSION = 32'h00000200;
   // Upper bound on the NumFences parameter (fence index width).
   localparam logic [31:0] KMT_MAX_FENCES = 32'h00000400;
+  // Upper bound on the NumRings parameter.
+  localparam logic [31:0] KMT_MAX_RINGS = 32'h00000008;
+  // Bytes between the register blocks of ring r and ring r+1 (RING_* offsets are ring 0's).
+  localparam logic [31:0] KMT_RING_STRIDE = 32'h00000040;
+  // Stride of the fence write-back pages: fence i's value is written at FENCE_WB_BASE + i * FENCE_PAGE_BYTES.
+  localparam logic [31:0] KMT_FENCE_PAGE_BYTES = 32'h00001000;
+  // DRAM_TIMING registers: one per timing field of rtl/data/dram_presets.json, in its order.
+  localparam logic [31:0] KMT_DRAM_TIMING_FIELDS = 32'h00000016;
 
   // Register offsets (byte addresses).
-  localparam logic [BlockAw-1:0] KMT_ID_OFFSET = 12'h000;
-  localparam logic [BlockAw-1:0] KMT_VERSION_OFFSET = 12'h004;
-  localparam logic [BlockAw-1:0] KMT_CAPS_OFFSET = 12'h008;
-  localparam logic [BlockAw-1:0] KMT_STATUS_OFFSET = 12'h00C;
-  localparam logic [BlockAw-1:0] KMT_IRQ_STATUS_OFFSET = 12'h010;
-  localparam logic [BlockAw-1:0] KMT_IRQ_ENABLE_OFFSET = 12'h014;
-  localparam logic [BlockAw-1:0] KMT_CYCLE_LO_OFFSET = 12'h018;
-  localparam logic [BlockAw-1:0] KMT_CYCLE_HI_OFFSET = 12'h01C;
-  localparam logic [BlockAw-1:0] KMT_FENCE_SEL_OFFSET = 12'h100;
-  localparam logic [BlockAw-1:0] KMT_FENCE_VALUE_LO_OFFSET = 12'h104;
-  localparam logic [BlockAw-1:0] KMT_FENCE_VALUE_HI_OFFSET = 12'h108;
-  localparam logic [BlockAw-1:0] KMT_FENCE_WDATA_LO_OFFSET = 12'h10C;
-  localparam logic [BlockAw-1:0] KMT_FENCE_WDATA_HI_OFFSET = 12'h110;
-  localparam logic [BlockAw-1:0] KMT_FENCE_SIGNAL_OFFSET = 12'h114;
-  localparam logic [BlockAw-1:0] KMT_IRQ_REC_INFO_OFFSET = 12'h120;
-  localparam logic [BlockAw-1:0] KMT_IRQ_REC_VALUE_LO_OFFSET = 12'h124;
-  localparam logic [BlockAw-1:0] KMT_IRQ_REC_VALUE_HI_OFFSET = 12'h128;
-  localparam logic [BlockAw-1:0] KMT_IRQ_REC_POP_OFFSET = 12'h12C;
-  localparam logic [BlockAw-1:0] KMT_FENCE_SIGNALS_OFFSET = 12'h130;
-  localparam logic [BlockAw-1:0] KMT_FENCE_REWINDS_OFFSET = 12'h134;
-  localparam logic [BlockAw-1:0] KMT_FENCE_ERRORS_OFFSET = 12'h138;
-  localparam logic [BlockAw-1:0] KMT_CP_PUSH_OFFSET = 12'h200;
-  localparam logic [BlockAw-1:0] KMT_CP_STATUS_OFFSET = 12'h204;
-  localparam logic [BlockAw-1:0] KMT_CP_CONTROL_OFFSET = 12'h208;
-  localparam logic [BlockAw-1:0] KMT_CP_COMPLETED_OFFSET = 12'h20C;
+  localparam logic [BlockAw-1:0] KMT_ID_OFFSET = 16'h0000;
+  localparam logic [BlockAw-1:0] KMT_VERSION_OFFSET = 16'h0004;
+  localparam logic [BlockAw-1:0] KMT_CAPS_OFFSET = 16'h0008;
+  localparam logic [BlockAw-1:0] KMT_STATUS_OFFSET = 16'h000C;
+  localparam logic [BlockAw-1:0] KMT_IRQ_STATUS_OFFSET = 16'h0010;
+  localparam logic [BlockAw-1:0] KMT_IRQ_ENABLE_OFFSET = 16'h0014;
+  localparam logic [BlockAw-1:0] KMT_CYCLE_LO_OFFSET = 16'h0018;
+  localparam logic [BlockAw-1:0] KMT_CYCLE_HI_OFFSET = 16'h001C;
+  localparam logic [BlockAw-1:0] KMT_MEM_CAPS_OFFSET = 16'h0020;
+  localparam logic [BlockAw-1:0] KMT_IRQ_COALESCE_OFFSET = 16'h0024;
+  localparam logic [BlockAw-1:0] KMT_FENCE_SEL_OFFSET = 16'h0100;
+  localparam logic [BlockAw-1:0] KMT_FENCE_VALUE_LO_OFFSET = 16'h0104;
+  localparam logic [BlockAw-1:0] KMT_FENCE_VALUE_HI_OFFSET = 16'h0108;
+  localparam logic [BlockAw-1:0] KMT_FENCE_WDATA_LO_OFFSET = 16'h010C;
+  localparam logic [BlockAw-1:0] KMT_FENCE_WDATA_HI_OFFSET = 16'h0110;
+  localparam logic [BlockAw-1:0] KMT_FENCE_SIGNAL_OFFSET = 16'h0114;
+  localparam logic [BlockAw-1:0] KMT_IRQ_REC_INFO_OFFSET = 16'h0120;
+  localparam logic [BlockAw-1:0] KMT_IRQ_REC_VALUE_LO_OFFSET = 16'h0124;
+  localparam logic [BlockAw-1:0] KMT_IRQ_REC_VALUE_HI_OFFSET = 16'h0128;
+  localparam logic [BlockAw-1:0] KMT_IRQ_REC_POP_OFFSET = 16'h012C;
+  localparam logic [BlockAw-1:0] KMT_FENCE_SIGNALS_OFFSET = 16'h0130;
+  localparam logic [BlockAw-1:0] KMT_FENCE_REWINDS_OFFSET = 16'h0134;
+  localparam logic [BlockAw-1:0] KMT_FENCE_ERRORS_OFFSET = 16'h0138;
+  localparam logic [BlockAw-1:0] KMT_FENCE_WB_BASE_LO_OFFSET = 16'h0140;
+  localparam logic [BlockAw-1:0] KMT_FENCE_WB_BASE_HI_OFFSET = 16'h0144;
+  localparam logic [BlockAw-1:0] KMT_FENCE_WB_CONTROL_OFFSET = 16'h0148;
+  localparam logic [BlockAw-1:0] KMT_FENCE_WB_COUNT_OFFSET = 16'h014C;
+  localparam logic [BlockAw-1:0] KMT_FENCE_CRITICAL_OFFSET = 16'h0150;
+  localparam logic [BlockAw-1:0] KMT_VRAM_ADDR_LO_OFFSET = 16'h0180;
+  localparam logic [BlockAw-1:0] KMT_VRAM_ADDR_HI_OFFSET = 16'h0184;
+  localparam logic [BlockAw-1:0] KMT_VRAM_WDATA_OFFSET = 16'h0188;
+  localparam logic [BlockAw-1:0] KMT_VRAM_RDATA_OFFSET = 16'h018C;
+  localparam logic [BlockAw-1:0] KMT_HOST_ERRORS_OFFSET = 16'h0190;
+  localparam logic [BlockAw-1:0] KMT_DRAM_CONTROL_OFFSET = 16'h0200;
+  localparam logic [BlockAw-1:0] KMT_DRAM_TIMING_OFFSET = 16'h0240;
+  localparam logic [BlockAw-1:0] KMT_RING_BASE_LO_OFFSET = 16'h0400;
+  localparam logic [BlockAw-1:0] KMT_RING_BASE_HI_OFFSET = 16'h0404;
+  localparam logic [BlockAw-1:0] KMT_RING_SIZE_OFFSET = 16'h0408;
+  localparam logic [BlockAw-1:0] KMT_RING_WPTR_OFFSET = 16'h040C;
+  localparam logic [BlockAw-1:0] KMT_RING_RPTR_OFFSET = 16'h0410;
+  localparam logic [BlockAw-1:0] KMT_RING_CONTROL_OFFSET = 16'h0414;
+  localparam logic [BlockAw-1:0] KMT_RING_STATUS_OFFSET = 16'h0418;
+  localparam logic [BlockAw-1:0] KMT_RING_WAIT_FENCE_OFFSET = 16'h041C;
+  localparam logic [BlockAw-1:0] KMT_RING_COMPLETED_OFFSET = 16'h0420;
+
+  // Register arrays: element k is at _OFFSET + k * _STRIDE, k < _COUNT.
+  localparam int unsigned KMT_DRAM_TIMING_COUNT = 22;
+  localparam int unsigned KMT_DRAM_TIMING_STRIDE = 4;
+  localparam int unsigned KMT_RING_BASE_LO_COUNT = 8;
+  localparam int unsigned KMT_RING_BASE_LO_STRIDE = 64;
+  localparam int unsigned KMT_RING_BASE_HI_COUNT = 8;
+  localparam int unsigned KMT_RING_BASE_HI_STRIDE = 64;
+  localparam int unsigned KMT_RING_SIZE_COUNT = 8;
+  localparam int unsigned KMT_RING_SIZE_STRIDE = 64;
+  localparam int unsigned KMT_RING_WPTR_COUNT = 8;
+  localparam int unsigned KMT_RING_WPTR_STRIDE = 64;
+  localparam int unsigned KMT_RING_RPTR_COUNT = 8;
+  localparam int unsigned KMT_RING_RPTR_STRIDE = 64;
+  localparam int unsigned KMT_RING_CONTROL_COUNT = 8;
+  localparam int unsigned KMT_RING_CONTROL_STRIDE = 64;
+  localparam int unsigned KMT_RING_STATUS_COUNT = 8;
+  localparam int unsigned KMT_RING_STATUS_STRIDE = 64;
+  localparam int unsigned KMT_RING_WAIT_FENCE_COUNT = 8;
+  localparam int unsigned KMT_RING_WAIT_FENCE_STRIDE = 64;
+  localparam int unsigned KMT_RING_COMPLETED_COUNT = 8;
+  localparam int unsigned KMT_RING_COMPLETED_STRIDE = 64;
 
   // Field positions: _LSB is the lowest bit, _W the width.
   localparam int unsigned KMT_VERSION_MINOR_LSB = 0;
@@ -54,8 +103,8 @@ package kmt_regs_pkg;
   localparam int unsigned KMT_CAPS_NUM_FENCES_W = 16;
   localparam int unsigned KMT_CAPS_IRQ_FIFO_DEPTH_LSB = 16;
   localparam int unsigned KMT_CAPS_IRQ_FIFO_DEPTH_W = 8;
-  localparam int unsigned KMT_CAPS_CP_FIFO_DEPTH_LSB = 24;
-  localparam int unsigned KMT_CAPS_CP_FIFO_DEPTH_W = 8;
+  localparam int unsigned KMT_CAPS_NUM_RINGS_LSB = 24;
+  localparam int unsigned KMT_CAPS_NUM_RINGS_W = 4;
   localparam int unsigned KMT_STATUS_BUSY_LSB = 0;
   localparam int unsigned KMT_STATUS_BUSY_W = 1;
   localparam int unsigned KMT_STATUS_INIT_LSB = 1;
@@ -64,53 +113,108 @@ package kmt_regs_pkg;
   localparam int unsigned KMT_IRQ_STATUS_FENCE_W = 1;
   localparam int unsigned KMT_IRQ_STATUS_OVERFLOW_LSB = 1;
   localparam int unsigned KMT_IRQ_STATUS_OVERFLOW_W = 1;
-  localparam int unsigned KMT_IRQ_STATUS_CP_ERROR_LSB = 2;
-  localparam int unsigned KMT_IRQ_STATUS_CP_ERROR_W = 1;
+  localparam int unsigned KMT_IRQ_STATUS_RING_ERROR_LSB = 2;
+  localparam int unsigned KMT_IRQ_STATUS_RING_ERROR_W = 1;
   localparam int unsigned KMT_IRQ_ENABLE_FENCE_LSB = 0;
   localparam int unsigned KMT_IRQ_ENABLE_FENCE_W = 1;
   localparam int unsigned KMT_IRQ_ENABLE_OVERFLOW_LSB = 1;
   localparam int unsigned KMT_IRQ_ENABLE_OVERFLOW_W = 1;
-  localparam int unsigned KMT_IRQ_ENABLE_CP_ERROR_LSB = 2;
-  localparam int unsigned KMT_IRQ_ENABLE_CP_ERROR_W = 1;
+  localparam int unsigned KMT_IRQ_ENABLE_RING_ERROR_LSB = 2;
+  localparam int unsigned KMT_IRQ_ENABLE_RING_ERROR_W = 1;
+  localparam int unsigned KMT_MEM_CAPS_VRAM_LOG2_LSB = 0;
+  localparam int unsigned KMT_MEM_CAPS_VRAM_LOG2_W = 8;
+  localparam int unsigned KMT_MEM_CAPS_CHANNELS_LSB = 8;
+  localparam int unsigned KMT_MEM_CAPS_CHANNELS_W = 8;
+  localparam int unsigned KMT_MEM_CAPS_LINE_LOG2_LSB = 16;
+  localparam int unsigned KMT_MEM_CAPS_LINE_LOG2_W = 4;
+  localparam int unsigned KMT_MEM_CAPS_PRESET_LSB = 20;
+  localparam int unsigned KMT_MEM_CAPS_PRESET_W = 4;
+  localparam int unsigned KMT_IRQ_COALESCE_COUNT_LSB = 0;
+  localparam int unsigned KMT_IRQ_COALESCE_COUNT_W = 8;
+  localparam int unsigned KMT_IRQ_COALESCE_TIME_LSB = 8;
+  localparam int unsigned KMT_IRQ_COALESCE_TIME_W = 24;
   localparam int unsigned KMT_FENCE_SEL_INDEX_LSB = 0;
   localparam int unsigned KMT_FENCE_SEL_INDEX_W = 16;
   localparam int unsigned KMT_FENCE_SIGNAL_INDEX_LSB = 0;
   localparam int unsigned KMT_FENCE_SIGNAL_INDEX_W = 16;
   localparam int unsigned KMT_IRQ_REC_INFO_FENCE_LSB = 0;
   localparam int unsigned KMT_IRQ_REC_INFO_FENCE_W = 16;
+  localparam int unsigned KMT_IRQ_REC_INFO_RING_LSB = 24;
+  localparam int unsigned KMT_IRQ_REC_INFO_RING_W = 4;
+  localparam int unsigned KMT_IRQ_REC_INFO_CRITICAL_LSB = 29;
+  localparam int unsigned KMT_IRQ_REC_INFO_CRITICAL_W = 1;
   localparam int unsigned KMT_IRQ_REC_INFO_SOURCE_LSB = 30;
   localparam int unsigned KMT_IRQ_REC_INFO_SOURCE_W = 1;
   localparam int unsigned KMT_IRQ_REC_INFO_VALID_LSB = 31;
   localparam int unsigned KMT_IRQ_REC_INFO_VALID_W = 1;
   localparam int unsigned KMT_IRQ_REC_POP_POP_LSB = 0;
   localparam int unsigned KMT_IRQ_REC_POP_POP_W = 1;
-  localparam int unsigned KMT_CP_STATUS_LEVEL_LSB = 0;
-  localparam int unsigned KMT_CP_STATUS_LEVEL_W = 8;
-  localparam int unsigned KMT_CP_STATUS_HALTED_LSB = 8;
-  localparam int unsigned KMT_CP_STATUS_HALTED_W = 1;
-  localparam int unsigned KMT_CP_STATUS_WAITING_LSB = 9;
-  localparam int unsigned KMT_CP_STATUS_WAITING_W = 1;
-  localparam int unsigned KMT_CP_STATUS_ERROR_LSB = 12;
-  localparam int unsigned KMT_CP_STATUS_ERROR_W = 4;
-  localparam int unsigned KMT_CP_STATUS_ERROR_OPCODE_LSB = 16;
-  localparam int unsigned KMT_CP_STATUS_ERROR_OPCODE_W = 8;
-  localparam int unsigned KMT_CP_CONTROL_RESUME_LSB = 0;
-  localparam int unsigned KMT_CP_CONTROL_RESUME_W = 1;
+  localparam int unsigned KMT_FENCE_WB_CONTROL_ENABLE_LSB = 0;
+  localparam int unsigned KMT_FENCE_WB_CONTROL_ENABLE_W = 1;
+  localparam int unsigned KMT_FENCE_CRITICAL_INDEX_LSB = 0;
+  localparam int unsigned KMT_FENCE_CRITICAL_INDEX_W = 16;
+  localparam int unsigned KMT_FENCE_CRITICAL_SET_LSB = 31;
+  localparam int unsigned KMT_FENCE_CRITICAL_SET_W = 1;
+  localparam int unsigned KMT_DRAM_CONTROL_PER_BANK_REF_LSB = 0;
+  localparam int unsigned KMT_DRAM_CONTROL_PER_BANK_REF_W = 1;
+  localparam int unsigned KMT_DRAM_TIMING_CYCLES_LSB = 0;
+  localparam int unsigned KMT_DRAM_TIMING_CYCLES_W = 16;
+  localparam int unsigned KMT_RING_SIZE_LOG2_LSB = 0;
+  localparam int unsigned KMT_RING_SIZE_LOG2_W = 5;
+  localparam int unsigned KMT_RING_WPTR_OFFSET_LSB = 0;
+  localparam int unsigned KMT_RING_WPTR_OFFSET_W = 24;
+  localparam int unsigned KMT_RING_RPTR_OFFSET_LSB = 0;
+  localparam int unsigned KMT_RING_RPTR_OFFSET_W = 24;
+  localparam int unsigned KMT_RING_CONTROL_ENABLE_LSB = 0;
+  localparam int unsigned KMT_RING_CONTROL_ENABLE_W = 1;
+  localparam int unsigned KMT_RING_CONTROL_RESET_LSB = 1;
+  localparam int unsigned KMT_RING_CONTROL_RESET_W = 1;
+  localparam int unsigned KMT_RING_STATUS_STATE_LSB = 0;
+  localparam int unsigned KMT_RING_STATUS_STATE_W = 3;
+  localparam int unsigned KMT_RING_STATUS_ERROR_LSB = 8;
+  localparam int unsigned KMT_RING_STATUS_ERROR_W = 4;
+  localparam int unsigned KMT_RING_STATUS_ERROR_OPCODE_LSB = 16;
+  localparam int unsigned KMT_RING_STATUS_ERROR_OPCODE_W = 8;
+  localparam int unsigned KMT_RING_WAIT_FENCE_INDEX_LSB = 0;
+  localparam int unsigned KMT_RING_WAIT_FENCE_INDEX_W = 16;
 
-  // Command opcode, bits [31:24] of a command's first word.
+  // Command opcode, bits [31:24] of a command's first word (its header). Commands are 32-bit little-endian words in a ring; addresses are VRAM byte addresses, low word first.
   typedef enum logic [7:0] {
     CpOpNop = 8'h1,
     CpOpSignal = 8'h2,
-    CpOpWait = 8'h3
+    CpOpWait = 8'h3,
+    CpOpCopy = 8'h4,
+    CpOpFill = 8'h5,
+    CpOpTimestamp = 8'h6
   } cp_opcode_e;
 
-  // CP_STATUS.ERROR codes.
+  // RING_STATUS.ERROR codes.
   typedef enum logic [3:0] {
-    CpErrNone = 4'h0,
-    CpErrBadOpcode = 4'h1,
-    CpErrBadFence = 4'h2,
-    CpErrQueueOverflow = 4'h3
-  } cp_error_e;
+    RingErrNone = 4'h0,
+    RingErrBadOpcode = 4'h1,
+    RingErrBadFence = 4'h2,
+    RingErrBadAddress = 4'h3,
+    RingErrBadLength = 4'h4,
+    RingErrBadAlign = 4'h5,
+    RingErrBadPointer = 4'h6,
+    RingErrBadRing = 4'h7
+  } ring_error_e;
+
+  // RING_STATUS.STATE.
+  typedef enum logic [2:0] {
+    RingStateDisabled = 3'h0,
+    RingStateIdle = 3'h1,
+    RingStateRunning = 3'h2,
+    RingStateWaiting = 3'h3,
+    RingStateHalted = 3'h4
+  } ring_state_e;
+
+  // MEM_CAPS.PRESET.
+  typedef enum logic [3:0] {
+    PresetHbm2 = 4'h0,
+    PresetGddr6 = 4'h1,
+    PresetIce40 = 4'h2
+  } dram_preset_e;
 
   /* verilator lint_on UNUSEDPARAM */
 

@@ -61,11 +61,20 @@ def load(path):
             raise SpecError(f"register {name} is defined twice")
         seen_names.add(name)
         off = parse_int(reg["offset"], name)
-        if off % (dw // 8) or off >> aw:
-            raise SpecError(f"register {name}: offset {reg['offset']} is unaligned or outside {aw} address bits")
-        if off in seen_offsets:
-            raise SpecError(f"register {name} shares offset {reg['offset']} with {seen_offsets[off]}")
-        seen_offsets[off] = name
+        count, stride = 1, 0
+        if "array" in reg:
+            count = parse_int(reg["array"]["count"], f"{name} array count")
+            stride = parse_int(reg["array"]["stride"], f"{name} array stride")
+            if count < 1 or stride < dw // 8 or stride % (dw // 8):
+                raise SpecError(f"register {name}: an array needs count >= 1 and an aligned stride >= {dw // 8}")
+        for k in range(count):
+            o = off + k * stride
+            if o % (dw // 8) or o >> aw:
+                raise SpecError(f"register {name}[{k}]: offset 0x{o:X} is unaligned or outside {aw} address bits")
+            if o in seen_offsets:
+                raise SpecError(f"register {name}[{k}] shares offset 0x{o:X} with {seen_offsets[o]}")
+            seen_offsets[o] = f"{name}[{k}]" if count > 1 else name
+        reg["_count"], reg["_stride"] = count, stride
         if reg["access"] not in ACCESS:
             raise SpecError(f"register {name}: access '{reg['access']}' is not one of {sorted(ACCESS)}")
         reg["_offset"] = off
@@ -108,8 +117,15 @@ def gen_sv(spec):
     out.append("")
     out.append("  // Register offsets (byte addresses).")
     for r in spec["registers"]:
-        out.append(f"  localparam logic [BlockAw-1:0] KMT_{r['name']}_OFFSET = {aw}'h{r['_offset']:03X};")
+        out.append(f"  localparam logic [BlockAw-1:0] KMT_{r['name']}_OFFSET = {aw}'h{r['_offset']:04X};")
     out.append("")
+    arrays = [r for r in spec["registers"] if "array" in r]
+    if arrays:
+        out.append("  // Register arrays: element k is at _OFFSET + k * _STRIDE, k < _COUNT.")
+        for r in arrays:
+            out.append(f"  localparam int unsigned KMT_{r['name']}_COUNT = {r['_count']};")
+            out.append(f"  localparam int unsigned KMT_{r['name']}_STRIDE = {r['_stride']};")
+        out.append("")
     out.append("  // Field positions: _LSB is the lowest bit, _W the width.")
     for r in spec["registers"]:
         for f in r["fields"]:
@@ -153,7 +169,12 @@ def gen_cxx(spec):
     out.append("// Register offsets (byte addresses in the MMIO window).")
     out.append("namespace reg {")
     for r in spec["registers"]:
-        out.append(f"inline constexpr uint32_t {r['name']} = 0x{r['_offset']:03X};  // {r['access']}: {r['desc'].split('. ')[0].rstrip('.')}")
+        out.append(f"inline constexpr uint32_t {r['name']} = 0x{r['_offset']:04X};  // {r['access']}: {r['desc'].split('. ')[0].rstrip('.')}")
+        if "array" in r:
+            out.append(f"inline constexpr unsigned {r['name']}_COUNT = {r['_count']};")
+            out.append(f"inline constexpr uint32_t {r['name']}_STRIDE = 0x{r['_stride']:X};")
+            out.append(f"// {r['name']} of element k (k < {r['name']}_COUNT).")
+            out.append(f"constexpr uint32_t {r['name']}_AT(unsigned k) {{ return {r['name']} + k * {r['name']}_STRIDE; }}")
     out.append("}  // namespace reg")
     out.append("")
     out.append("// Register fields.")
@@ -207,7 +228,10 @@ def gen_md(spec):
             f"[{f['bits']}] {f['name']}" + (f" ({f['access']})" if "access" in f else "") + (f": {f['desc']}" if "desc" in f else "")
             for f in r["fields"])
         reset = f" Reset {r['reset']}." if "reset" in r else ""
-        out.append(f"| 0x{r['_offset']:03X} | {r['name']} | {r['access']} | {fields} | {r['desc']}{reset} |")
+        where = f"0x{r['_offset']:04X}"
+        if "array" in r:
+            where += f" + k * 0x{r['_stride']:X} (k < {r['_count']})"
+        out.append(f"| {where} | {r['name']} | {r['access']} | {fields} | {r['desc']}{reset} |")
     for e in spec["enums"]:
         out += ["", f"## {e['name']}", "", e["desc"], ""]
         has_words = any("words" in v for v in e["values"])

@@ -16,40 +16,103 @@ struct Field {
   constexpr uint32_t put(uint32_t value) const { return (value << lsb) & mask(); }
 };
 
-inline constexpr unsigned kAddrWidth = 12;
+inline constexpr unsigned kAddrWidth = 16;
 inline constexpr uint32_t kMmioSize = 1u << kAddrWidth;
 
 inline constexpr uint32_t kIdMagic = 0x4B4D5453u;  // Value of ID: 'KMTS'.
-inline constexpr uint32_t kVersion = 0x100u;  // Register-map version, major.minor in [15:8].[7:0].
+inline constexpr uint32_t kVersion = 0x200u;  // Register-map version, major.minor in [15:8].[7:0].
 inline constexpr uint32_t kMaxFences = 0x400u;  // Upper bound on the NumFences parameter (fence index width).
+inline constexpr uint32_t kMaxRings = 0x8u;  // Upper bound on the NumRings parameter.
+inline constexpr uint32_t kRingStride = 0x40u;  // Bytes between the register blocks of ring r and ring r+1 (RING_* offsets are ring 0's).
+inline constexpr uint32_t kFencePageBytes = 0x1000u;  // Stride of the fence write-back pages: fence i's value is written at FENCE_WB_BASE + i * FENCE_PAGE_BYTES.
+inline constexpr uint32_t kDramTimingFields = 0x16u;  // DRAM_TIMING registers: one per timing field of rtl/data/dram_presets.json, in its order.
 
 // Register offsets (byte addresses in the MMIO window).
 namespace reg {
-inline constexpr uint32_t ID = 0x000;  // ro: Device identification (ID_MAGIC)
-inline constexpr uint32_t VERSION = 0x004;  // ro: Register-map version (VERSION)
-inline constexpr uint32_t CAPS = 0x008;  // ro: Build-time parameters of this device instance
-inline constexpr uint32_t STATUS = 0x00C;  // ro: Device activity
-inline constexpr uint32_t IRQ_STATUS = 0x010;  // rw1c: Interrupt causes
-inline constexpr uint32_t IRQ_ENABLE = 0x014;  // rw: Interrupt enables, one bit per IRQ_STATUS cause
-inline constexpr uint32_t CYCLE_LO = 0x018;  // ro: The system timebase (device clock cycles since reset, counted outside the device), low word; reading it latches CYCLE_HI
-inline constexpr uint32_t CYCLE_HI = 0x01C;  // ro: Timebase, high word latched by the last CYCLE_LO read
-inline constexpr uint32_t FENCE_SEL = 0x100;  // rw: Fence selected for FENCE_VALUE reads
-inline constexpr uint32_t FENCE_VALUE_LO = 0x104;  // ro: Current value of fence FENCE_SEL, low word; reading it latches FENCE_VALUE_HI so that the 64-bit value is read atomically
-inline constexpr uint32_t FENCE_VALUE_HI = 0x108;  // ro: High word latched by the last FENCE_VALUE_LO read
-inline constexpr uint32_t FENCE_WDATA_LO = 0x10C;  // rw: Low word of the value a FENCE_SIGNAL write stores
-inline constexpr uint32_t FENCE_WDATA_HI = 0x110;  // rw: High word of the value a FENCE_SIGNAL write stores
-inline constexpr uint32_t FENCE_SIGNAL = 0x114;  // wo: CPU signal: writing a fence index stores FENCE_WDATA into that fence (the value may go down: a rewind) and queues an interrupt record
-inline constexpr uint32_t IRQ_REC_INFO = 0x120;  // ro: Head of the interrupt record FIFO
-inline constexpr uint32_t IRQ_REC_VALUE_LO = 0x124;  // ro: Fence value of the head record, low word
-inline constexpr uint32_t IRQ_REC_VALUE_HI = 0x128;  // ro: Fence value of the head record, high word
-inline constexpr uint32_t IRQ_REC_POP = 0x12C;  // wo: Any write removes the head record (no effect when empty)
-inline constexpr uint32_t FENCE_SIGNALS = 0x130;  // ro: Signals applied since reset (CPU and command), wrapping
-inline constexpr uint32_t FENCE_REWINDS = 0x134;  // ro: CPU signals that lowered a fence value, wrapping
-inline constexpr uint32_t FENCE_ERRORS = 0x138;  // ro: FENCE_SIGNAL or FENCE_SEL reads naming a fence out of range, wrapping
-inline constexpr uint32_t CP_PUSH = 0x200;  // wo: Appends one word to the command queue
-inline constexpr uint32_t CP_STATUS = 0x204;  // ro: Command processor state
-inline constexpr uint32_t CP_CONTROL = 0x208;  // wo: Command processor control
-inline constexpr uint32_t CP_COMPLETED = 0x20C;  // ro: Commands executed since reset, wrapping
+inline constexpr uint32_t ID = 0x0000;  // ro: Device identification (ID_MAGIC)
+inline constexpr uint32_t VERSION = 0x0004;  // ro: Register-map version (VERSION)
+inline constexpr uint32_t CAPS = 0x0008;  // ro: Build-time parameters of this device instance
+inline constexpr uint32_t STATUS = 0x000C;  // ro: Device activity
+inline constexpr uint32_t IRQ_STATUS = 0x0010;  // rw1c: Interrupt causes
+inline constexpr uint32_t IRQ_ENABLE = 0x0014;  // rw: Interrupt enables, one bit per IRQ_STATUS cause
+inline constexpr uint32_t CYCLE_LO = 0x0018;  // ro: The system timebase (device clock cycles since reset, counted outside the device), low word; reading it latches CYCLE_HI
+inline constexpr uint32_t CYCLE_HI = 0x001C;  // ro: Timebase, high word latched by the last CYCLE_LO read
+inline constexpr uint32_t MEM_CAPS = 0x0020;  // ro: The video memory behind the memory controller
+inline constexpr uint32_t IRQ_COALESCE = 0x0024;  // rw: Interrupt coalescing of fence records
+inline constexpr uint32_t FENCE_SEL = 0x0100;  // rw: Fence selected for FENCE_VALUE reads
+inline constexpr uint32_t FENCE_VALUE_LO = 0x0104;  // ro: Current value of fence FENCE_SEL, low word; reading it latches FENCE_VALUE_HI so that the 64-bit value is read atomically
+inline constexpr uint32_t FENCE_VALUE_HI = 0x0108;  // ro: High word latched by the last FENCE_VALUE_LO read
+inline constexpr uint32_t FENCE_WDATA_LO = 0x010C;  // rw: Low word of the value a FENCE_SIGNAL write stores
+inline constexpr uint32_t FENCE_WDATA_HI = 0x0110;  // rw: High word of the value a FENCE_SIGNAL write stores
+inline constexpr uint32_t FENCE_SIGNAL = 0x0114;  // wo: CPU signal: writing a fence index stores FENCE_WDATA into that fence (the value may go down: a rewind), writes it back and queues an interrupt record
+inline constexpr uint32_t IRQ_REC_INFO = 0x0120;  // ro: Head of the interrupt record FIFO
+inline constexpr uint32_t IRQ_REC_VALUE_LO = 0x0124;  // ro: Fence value of the head record, low word
+inline constexpr uint32_t IRQ_REC_VALUE_HI = 0x0128;  // ro: Fence value of the head record, high word
+inline constexpr uint32_t IRQ_REC_POP = 0x012C;  // wo: Any write removes the head record (no effect when empty)
+inline constexpr uint32_t FENCE_SIGNALS = 0x0130;  // ro: Signals applied since reset (CPU and rings), wrapping
+inline constexpr uint32_t FENCE_REWINDS = 0x0134;  // ro: CPU signals that lowered a fence value, wrapping
+inline constexpr uint32_t FENCE_ERRORS = 0x0138;  // ro: FENCE_SIGNAL, FENCE_SEL reads or FENCE_CRITICAL writes naming a fence out of range, and write-back pages outside VRAM, wrapping
+inline constexpr uint32_t FENCE_WB_BASE_LO = 0x0140;  // rw: VRAM address of fence 0's write-back page, low word (bits 11:0 read as 0: the base is 4 KiB aligned)
+inline constexpr uint32_t FENCE_WB_BASE_HI = 0x0144;  // rw: VRAM address of the write-back pages, high word
+inline constexpr uint32_t FENCE_WB_CONTROL = 0x0148;  // rw: Fence write-back
+inline constexpr uint32_t FENCE_WB_COUNT = 0x014C;  // ro: Write-backs completed since reset, wrapping
+inline constexpr uint32_t FENCE_CRITICAL = 0x0150;  // wo: Marks a fence latency-critical (its records bypass interrupt coalescing) or clears the mark
+inline constexpr uint32_t VRAM_ADDR_LO = 0x0180;  // rw: Host access to VRAM through the memory controller: the address of the next VRAM_WDATA or VRAM_RDATA access, low word (4-byte aligned; bits 1:0 read as 0)
+inline constexpr uint32_t VRAM_ADDR_HI = 0x0184;  // rw: Host access address, high word
+inline constexpr uint32_t VRAM_WDATA = 0x0188;  // wo: Writes 4 bytes at VRAM_ADDR, then VRAM_ADDR += 4
+inline constexpr uint32_t VRAM_RDATA = 0x018C;  // ro: Reads 4 bytes at VRAM_ADDR (the access waits for the data), then VRAM_ADDR += 4
+inline constexpr uint32_t HOST_ERRORS = 0x0190;  // ro: Host VRAM accesses outside VRAM, wrapping
+inline constexpr uint32_t DRAM_CONTROL = 0x0200;  // rw: DRAM refresh mode
+inline constexpr uint32_t DRAM_TIMING = 0x0240;  // rw: DRAM timing field k (timing_fields[k] of rtl/data/dram_presets.json, in cycles of the device clock), k < DRAM_TIMING_FIELDS
+inline constexpr unsigned DRAM_TIMING_COUNT = 22;
+inline constexpr uint32_t DRAM_TIMING_STRIDE = 0x4;
+// DRAM_TIMING of element k (k < DRAM_TIMING_COUNT).
+constexpr uint32_t DRAM_TIMING_AT(unsigned k) { return DRAM_TIMING + k * DRAM_TIMING_STRIDE; }
+inline constexpr uint32_t RING_BASE_LO = 0x0400;  // rw: VRAM address of the ring buffer, low word (4 KiB aligned; bits 11:0 read as 0)
+inline constexpr unsigned RING_BASE_LO_COUNT = 8;
+inline constexpr uint32_t RING_BASE_LO_STRIDE = 0x40;
+// RING_BASE_LO of element k (k < RING_BASE_LO_COUNT).
+constexpr uint32_t RING_BASE_LO_AT(unsigned k) { return RING_BASE_LO + k * RING_BASE_LO_STRIDE; }
+inline constexpr uint32_t RING_BASE_HI = 0x0404;  // rw: VRAM address of the ring buffer, high word
+inline constexpr unsigned RING_BASE_HI_COUNT = 8;
+inline constexpr uint32_t RING_BASE_HI_STRIDE = 0x40;
+// RING_BASE_HI of element k (k < RING_BASE_HI_COUNT).
+constexpr uint32_t RING_BASE_HI_AT(unsigned k) { return RING_BASE_HI + k * RING_BASE_HI_STRIDE; }
+inline constexpr uint32_t RING_SIZE = 0x0408;  // rw: Ring buffer size: 2^LOG2 bytes, 8 <= LOG2 <= 24 (checked when the ring is enabled)
+inline constexpr unsigned RING_SIZE_COUNT = 8;
+inline constexpr uint32_t RING_SIZE_STRIDE = 0x40;
+// RING_SIZE of element k (k < RING_SIZE_COUNT).
+constexpr uint32_t RING_SIZE_AT(unsigned k) { return RING_SIZE + k * RING_SIZE_STRIDE; }
+inline constexpr uint32_t RING_WPTR = 0x040C;  // rw: Write pointer and doorbell: the byte offset in the ring after the last command written
+inline constexpr unsigned RING_WPTR_COUNT = 8;
+inline constexpr uint32_t RING_WPTR_STRIDE = 0x40;
+// RING_WPTR of element k (k < RING_WPTR_COUNT).
+constexpr uint32_t RING_WPTR_AT(unsigned k) { return RING_WPTR + k * RING_WPTR_STRIDE; }
+inline constexpr uint32_t RING_RPTR = 0x0410;  // ro: Read pointer: the byte offset of the next command to run (when halted: of the offending command)
+inline constexpr unsigned RING_RPTR_COUNT = 8;
+inline constexpr uint32_t RING_RPTR_STRIDE = 0x40;
+// RING_RPTR of element k (k < RING_RPTR_COUNT).
+constexpr uint32_t RING_RPTR_AT(unsigned k) { return RING_RPTR + k * RING_RPTR_STRIDE; }
+inline constexpr uint32_t RING_CONTROL = 0x0414;  // rw: Ring control
+inline constexpr unsigned RING_CONTROL_COUNT = 8;
+inline constexpr uint32_t RING_CONTROL_STRIDE = 0x40;
+// RING_CONTROL of element k (k < RING_CONTROL_COUNT).
+constexpr uint32_t RING_CONTROL_AT(unsigned k) { return RING_CONTROL + k * RING_CONTROL_STRIDE; }
+inline constexpr uint32_t RING_STATUS = 0x0418;  // ro: Ring state
+inline constexpr unsigned RING_STATUS_COUNT = 8;
+inline constexpr uint32_t RING_STATUS_STRIDE = 0x40;
+// RING_STATUS of element k (k < RING_STATUS_COUNT).
+constexpr uint32_t RING_STATUS_AT(unsigned k) { return RING_STATUS + k * RING_STATUS_STRIDE; }
+inline constexpr uint32_t RING_WAIT_FENCE = 0x041C;  // ro: The fence a WAITING ring waits for
+inline constexpr unsigned RING_WAIT_FENCE_COUNT = 8;
+inline constexpr uint32_t RING_WAIT_FENCE_STRIDE = 0x40;
+// RING_WAIT_FENCE of element k (k < RING_WAIT_FENCE_COUNT).
+constexpr uint32_t RING_WAIT_FENCE_AT(unsigned k) { return RING_WAIT_FENCE + k * RING_WAIT_FENCE_STRIDE; }
+inline constexpr uint32_t RING_COMPLETED = 0x0420;  // ro: Commands this ring has finished since reset, wrapping
+inline constexpr unsigned RING_COMPLETED_COUNT = 8;
+inline constexpr uint32_t RING_COMPLETED_STRIDE = 0x40;
+// RING_COMPLETED of element k (k < RING_COMPLETED_COUNT).
+constexpr uint32_t RING_COMPLETED_AT(unsigned k) { return RING_COMPLETED + k * RING_COMPLETED_STRIDE; }
 }  // namespace reg
 
 // Register fields.
@@ -58,34 +121,53 @@ inline constexpr Field VERSION_MINOR{0, 8};
 inline constexpr Field VERSION_MAJOR{8, 8};
 inline constexpr Field CAPS_NUM_FENCES{0, 16};
 inline constexpr Field CAPS_IRQ_FIFO_DEPTH{16, 8};
-inline constexpr Field CAPS_CP_FIFO_DEPTH{24, 8};
+inline constexpr Field CAPS_NUM_RINGS{24, 4};
 inline constexpr Field STATUS_BUSY{0, 1};
 inline constexpr Field STATUS_INIT{1, 1};
 inline constexpr Field IRQ_STATUS_FENCE{0, 1};
 inline constexpr Field IRQ_STATUS_OVERFLOW{1, 1};
-inline constexpr Field IRQ_STATUS_CP_ERROR{2, 1};
+inline constexpr Field IRQ_STATUS_RING_ERROR{2, 1};
 inline constexpr Field IRQ_ENABLE_FENCE{0, 1};
 inline constexpr Field IRQ_ENABLE_OVERFLOW{1, 1};
-inline constexpr Field IRQ_ENABLE_CP_ERROR{2, 1};
+inline constexpr Field IRQ_ENABLE_RING_ERROR{2, 1};
+inline constexpr Field MEM_CAPS_VRAM_LOG2{0, 8};
+inline constexpr Field MEM_CAPS_CHANNELS{8, 8};
+inline constexpr Field MEM_CAPS_LINE_LOG2{16, 4};
+inline constexpr Field MEM_CAPS_PRESET{20, 4};
+inline constexpr Field IRQ_COALESCE_COUNT{0, 8};
+inline constexpr Field IRQ_COALESCE_TIME{8, 24};
 inline constexpr Field FENCE_SEL_INDEX{0, 16};
 inline constexpr Field FENCE_SIGNAL_INDEX{0, 16};
 inline constexpr Field IRQ_REC_INFO_FENCE{0, 16};
+inline constexpr Field IRQ_REC_INFO_RING{24, 4};
+inline constexpr Field IRQ_REC_INFO_CRITICAL{29, 1};
 inline constexpr Field IRQ_REC_INFO_SOURCE{30, 1};
 inline constexpr Field IRQ_REC_INFO_VALID{31, 1};
 inline constexpr Field IRQ_REC_POP_POP{0, 1};
-inline constexpr Field CP_STATUS_LEVEL{0, 8};
-inline constexpr Field CP_STATUS_HALTED{8, 1};
-inline constexpr Field CP_STATUS_WAITING{9, 1};
-inline constexpr Field CP_STATUS_ERROR{12, 4};
-inline constexpr Field CP_STATUS_ERROR_OPCODE{16, 8};
-inline constexpr Field CP_CONTROL_RESUME{0, 1};
+inline constexpr Field FENCE_WB_CONTROL_ENABLE{0, 1};
+inline constexpr Field FENCE_CRITICAL_INDEX{0, 16};
+inline constexpr Field FENCE_CRITICAL_SET{31, 1};
+inline constexpr Field DRAM_CONTROL_PER_BANK_REF{0, 1};
+inline constexpr Field DRAM_TIMING_CYCLES{0, 16};
+inline constexpr Field RING_SIZE_LOG2{0, 5};
+inline constexpr Field RING_WPTR_OFFSET{0, 24};
+inline constexpr Field RING_RPTR_OFFSET{0, 24};
+inline constexpr Field RING_CONTROL_ENABLE{0, 1};
+inline constexpr Field RING_CONTROL_RESET{1, 1};
+inline constexpr Field RING_STATUS_STATE{0, 3};
+inline constexpr Field RING_STATUS_ERROR{8, 4};
+inline constexpr Field RING_STATUS_ERROR_OPCODE{16, 8};
+inline constexpr Field RING_WAIT_FENCE_INDEX{0, 16};
 }  // namespace field
 
-// Command opcode, bits [31:24] of a command's first word.
+// Command opcode, bits [31:24] of a command's first word (its header). Commands are 32-bit little-endian words in a ring; addresses are VRAM byte addresses, low word first.
 enum class CpOpcode : uint8_t {
-  NOP = 0x1,  // Does nothing.
-  SIGNAL = 0x2,  // [15:0] fence index; then the value, low word then high word. The fence takes max(current, value): GPU signals never lower it.
-  WAIT = 0x3,  // [15:0] fence index; then the value, low word then high word. The queue stalls until the fence is at least the value.
+  NOP = 0x1,  // [15:0] SKIP: the next SKIP words are padding, skipped (the command is 1 + SKIP words).
+  SIGNAL = 0x2,  // [15:0] fence; value low, value high. Runs after every earlier COPY, FILL and TIMESTAMP of the ring has reached memory. The fence takes max(current, value): rings never lower a fence.
+  WAIT = 0x3,  // [15:0] fence; value low, value high. The ring stalls until the fence is at least the value; other rings go on.
+  COPY = 0x4,  // destination low, high; source low, high; byte count. Copies count bytes (non-zero, a multiple of 4; addresses 4-byte aligned) from source to destination; overlapping ranges give undefined data.
+  FILL = 0x5,  // destination low, high; byte count; pattern. Writes the 32-bit pattern over count bytes (non-zero, a multiple of 4; destination 4-byte aligned).
+  TIMESTAMP = 0x6,  // destination low, high (8-byte aligned). Writes the 64-bit timebase once every earlier COPY and FILL of the ring has reached memory.
 };
 // Words a command of this opcode occupies, header included; 0 for an unknown opcode.
 constexpr unsigned command_words(CpOpcode op) {
@@ -93,6 +175,9 @@ constexpr unsigned command_words(CpOpcode op) {
     case CpOpcode::NOP: return 1;
     case CpOpcode::SIGNAL: return 3;
     case CpOpcode::WAIT: return 3;
+    case CpOpcode::COPY: return 6;
+    case CpOpcode::FILL: return 5;
+    case CpOpcode::TIMESTAMP: return 3;
   }
   return 0;
 }
@@ -101,23 +186,68 @@ constexpr const char* to_string(CpOpcode v) {
     case CpOpcode::NOP: return "NOP";
     case CpOpcode::SIGNAL: return "SIGNAL";
     case CpOpcode::WAIT: return "WAIT";
+    case CpOpcode::COPY: return "COPY";
+    case CpOpcode::FILL: return "FILL";
+    case CpOpcode::TIMESTAMP: return "TIMESTAMP";
   }
   return "?";
 }
 
-// CP_STATUS.ERROR codes.
-enum class CpError : uint8_t {
-  NONE = 0x0,  // Running.
+// RING_STATUS.ERROR codes.
+enum class RingError : uint8_t {
+  NONE = 0x0,  // No error.
   BAD_OPCODE = 0x1,  // Unknown opcode.
   BAD_FENCE = 0x2,  // Fence index out of range.
-  QUEUE_OVERFLOW = 0x3,  // A word was pushed into a full queue.
+  BAD_ADDRESS = 0x3,  // A range the command names is not inside VRAM.
+  BAD_LENGTH = 0x4,  // A zero byte count, or one that is not a multiple of 4.
+  BAD_ALIGN = 0x5,  // An address not 4-byte aligned (TIMESTAMP: 8-byte).
+  BAD_POINTER = 0x6,  // RING_WPTR was written unaligned or beyond the ring.
+  BAD_RING = 0x7,  // Enabled with a size out of range or a buffer not inside VRAM.
 };
-constexpr const char* to_string(CpError v) {
+constexpr const char* to_string(RingError v) {
   switch (v) {
-    case CpError::NONE: return "NONE";
-    case CpError::BAD_OPCODE: return "BAD_OPCODE";
-    case CpError::BAD_FENCE: return "BAD_FENCE";
-    case CpError::QUEUE_OVERFLOW: return "QUEUE_OVERFLOW";
+    case RingError::NONE: return "NONE";
+    case RingError::BAD_OPCODE: return "BAD_OPCODE";
+    case RingError::BAD_FENCE: return "BAD_FENCE";
+    case RingError::BAD_ADDRESS: return "BAD_ADDRESS";
+    case RingError::BAD_LENGTH: return "BAD_LENGTH";
+    case RingError::BAD_ALIGN: return "BAD_ALIGN";
+    case RingError::BAD_POINTER: return "BAD_POINTER";
+    case RingError::BAD_RING: return "BAD_RING";
+  }
+  return "?";
+}
+
+// RING_STATUS.STATE.
+enum class RingState : uint8_t {
+  DISABLED = 0x0,  // RING_CONTROL.ENABLE is 0.
+  IDLE = 0x1,  // Enabled; RPTR = WPTR and nothing in flight.
+  RUNNING = 0x2,  // Fetching or running commands.
+  WAITING = 0x3,  // A WAIT stalls the ring (RING_WAIT_FENCE).
+  HALTED = 0x4,  // Stopped on an error (RING_STATUS.ERROR) until RING_CONTROL.RESET.
+};
+constexpr const char* to_string(RingState v) {
+  switch (v) {
+    case RingState::DISABLED: return "DISABLED";
+    case RingState::IDLE: return "IDLE";
+    case RingState::RUNNING: return "RUNNING";
+    case RingState::WAITING: return "WAITING";
+    case RingState::HALTED: return "HALTED";
+  }
+  return "?";
+}
+
+// MEM_CAPS.PRESET.
+enum class DramPreset : uint8_t {
+  HBM2 = 0x0,  // hbm2 (rtl/data/dram_presets.json).
+  GDDR6 = 0x1,  // gddr6.
+  ICE40 = 0x2,  // ice40, the FPGA board configuration.
+};
+constexpr const char* to_string(DramPreset v) {
+  switch (v) {
+    case DramPreset::HBM2: return "HBM2";
+    case DramPreset::GDDR6: return "GDDR6";
+    case DramPreset::ICE40: return "ICE40";
   }
   return "?";
 }
