@@ -1,8 +1,13 @@
 #include "kmtsim/sc/device.h"
 
+#include "kmtsim/dram/address_map.h"
+#include "kmtsim/hw/dram_presets.h"
 #include "kmtsim/hw/regs.h"
-#include "model_device.h"
-#include "rtl_device.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <stdexcept>
 
 namespace kmtsim::sc {
 
@@ -20,8 +25,39 @@ const char* to_string(Backend backend) {
   return "?";
 }
 
+namespace {
+const hw::dram::Preset& preset_of(const std::string& name) {
+  const hw::dram::Preset* p = hw::dram::find_preset(name);
+  if (p == nullptr) throw std::invalid_argument("unknown DRAM preset '" + name + "' (hbm2, gddr6, ice40)");
+  return *p;
+}
+}  // namespace
+
+sc_core::sc_time clock_period(const std::string& preset) {
+  return sc_core::sc_time(static_cast<double>(preset_of(preset).tck_ps), sc_core::SC_PS);
+}
+
+void Device::VramUnmap::operator()(uint8_t* p) const { ::munmap(p, bytes); }
+
+uint64_t vram_bytes(const std::string& preset) { return dram::AddressMap(preset_of(preset)).capacity_bytes(); }
+
 Device::Device(const sc_core::sc_module_name& name, const DeviceConfig& config)
-    : sc_core::sc_module(name), mmio("mmio"), irq("irq"), config_(config) {
+    : sc_core::sc_module(name), mmio("mmio"), irq("irq"), config_(config), clock_(clock_period(config.preset)) {
+  const uint64_t bytes = vram_bytes(config.preset);
+  if (config.vram != nullptr) {
+    if (config.vram_size != bytes)
+      throw std::invalid_argument("the VRAM given is " + std::to_string(config.vram_size) + " bytes; preset " +
+                                  config.preset + " has " + std::to_string(bytes));
+    vram_ = config.vram;
+  } else {
+    // Zero pages on first touch: 4 GiB of hbm2 costs what is used.
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("cannot reserve " + std::to_string(bytes) + " bytes of VRAM");
+    own_vram_ = std::unique_ptr<uint8_t, VramUnmap>(static_cast<uint8_t*>(p), VramUnmap{bytes});
+    vram_ = own_vram_.get();
+  }
+  config_.vram = vram_;
+  config_.vram_size = bytes;
   mmio.register_b_transport(this, &Device::b_transport);
 }
 
@@ -46,15 +82,6 @@ std::optional<Device::Access> Device::decode(tlm::tlm_generic_payload& trans) {
   }
   return Access{cmd == tlm::TLM_WRITE_COMMAND, static_cast<uint32_t>(addr),
                 reinterpret_cast<uint32_t*>(trans.get_data_ptr())};
-}
-
-std::unique_ptr<Device> make_device(Backend backend, const sc_core::sc_module_name& name,
-                                    const DeviceConfig& config) {
-  switch (backend) {
-    case Backend::Model: return std::make_unique<ModelDevice>(name, config);
-    case Backend::Rtl: return std::make_unique<RtlDevice>(name, config);
-  }
-  return nullptr;
 }
 
 }  // namespace kmtsim::sc
