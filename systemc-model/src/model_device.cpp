@@ -1,8 +1,12 @@
 #include "model_device.h"
 
-#include "kmtsim/hw/regs.h"
+#include "kmtsim/dram/address_map.h"
+#include "kmtsim/hw/dram_presets.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
+#include <stdexcept>
 
 namespace kmtsim::sc {
 
@@ -10,84 +14,125 @@ using sc_core::sc_time;
 namespace reg = hw::reg;
 namespace field = hw::field;
 
-// Cycle counts of the RTL (rtl/kmt_regs.sv, kmt_cp.sv, kmt_fence_engine.sv).
+// Cycle counts of the RTL (docs/device.md, "Cycle timing").
 namespace timing {
-constexpr unsigned kRegAccess = 1;       // request accepted, response registered
-constexpr unsigned kFenceRead = 3;       // + grant + table read
-constexpr unsigned kCpuSignal = 2;       // + grant
-constexpr unsigned kCpuToRecord = 3;     // write accepted -> grant -> table write -> record at the FIFO's output
-constexpr unsigned kCpWord = 1;          // the parser takes one word a cycle
-constexpr unsigned kSignalToRecord = 2;  // the engine grants the command, then writes the record
-constexpr unsigned kWaitRead = 3;        // a WAIT's read of the fence: grant, table, answer
+constexpr unsigned kRegAccess = 1;      // an access holds the register port one cycle
+constexpr unsigned kFenceRead = 3;      // + grant, table read, answer
+constexpr unsigned kDoorbell = 1;       // doorbell written -> first fetch offered
+constexpr unsigned kParseWord = 1;      // the parser takes one word a cycle
+constexpr unsigned kWaitRead = 3;       // a WAIT's first look at its fence: grant, table, answer
+constexpr unsigned kUpdate = 1;         // engine grant -> table written, WAITs released
+constexpr unsigned kToRecord = 1;       // table written (or write-back acknowledged) -> record queued
+constexpr unsigned kToWriteBack = 1;    // table written -> write-back offered
+constexpr unsigned kRetire = 1;         // a command done -> the ring's next command may start
+constexpr unsigned kReadLatency = 24;   // the stand-in memory (until the controller model is in)
+constexpr unsigned kWriteLatency = 12;
 }  // namespace timing
 
+namespace {
+
+unsigned log2_exact(uint64_t v) { return static_cast<unsigned>(std::countr_zero(v)); }
+
+uint32_t word_at(const uint8_t* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+}  // namespace
+
 ModelDevice::ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig& config)
-    : Device(name, config), fences_(config.num_fences, 0), init_done_(cycles(config.num_fences)),
-      cp_time_(init_done_) {
+    : Device(name, config), vram_(vram()), vram_bytes_(this->config().vram_size),
+      fences_(config.num_fences, 0), critical_(config.num_fences, false), init_done_(config.num_fences),
+      rings_(config.num_rings) {
+  if (config.num_fences == 0 || config.num_fences > hw::kMaxFences)
+    throw std::invalid_argument("num_fences must be 1 to " + std::to_string(hw::kMaxFences));
+  if (config.num_rings == 0 || config.num_rings > hw::kMaxRings)
+    throw std::invalid_argument("num_rings must be 1 to " + std::to_string(hw::kMaxRings));
+  if (config.irq_fifo_depth == 0 || config.irq_fifo_depth > 255)
+    throw std::invalid_argument("irq_fifo_depth must be 1 to 255");
+  const hw::dram::Preset& preset = *hw::dram::find_preset(this->config().preset);
+  line_bytes_ = preset.request_bytes;
+  dram_timing_.resize(hw::kDramTimingFields);
+  for (size_t k = 0; k < hw::dram::kTimingFields.size() && k < dram_timing_.size(); ++k)
+    dram_timing_[k] = preset.timing.*hw::dram::kTimingFields[k].member;
+  memory_ = std::make_unique<FixedLatencyMemory>(5, timing::kReadLatency, timing::kWriteLatency);
+
   SC_HAS_PROCESS(ModelDevice);
-  SC_METHOD(init_method);  // runs at time 0, then once more when the table has cleared
-  SC_METHOD(cp_method);
-  sensitive << cp_due_;
-  dont_initialize();
+  SC_METHOD(wake_method);  // runs once at time 0 too, which arms the first event
+  sensitive << wake_;
   SC_METHOD(irq_method);
   sensitive << irq_update_;
   dont_initialize();
-  SC_METHOD(port_method);
-  sensitive << port_busy_;
-  dont_initialize();
+  // The fence table clears after reset: the device is busy until then.
+  at(init_done_, [] {});
 }
 
-void ModelDevice::port_method() {
-  // Posted writes may keep the register port busy past the host's time: the
-  // device is not idle until they are done (as the RTL, which they clock).
+ModelDevice::~ModelDevice() = default;
+
+// --- Event engine ------------------------------------------------------------------
+
+uint64_t ModelDevice::cycle_of(const sc_time& t) const {
+  const uint64_t period = clock().value();
+  return (t.value() + period - 1) / period;
+}
+
+sc_time ModelDevice::time_of(uint64_t cycle) const { return clock() * static_cast<double>(cycle); }
+
+void ModelDevice::at(uint64_t cycle, std::function<void()> fn) {
+  events_.emplace(std::make_pair(std::max(cycle, now_), seq_++), std::move(fn));
+}
+
+void ModelDevice::run_until(uint64_t cycle) {
+  for (;;) {
+    const auto mem = memory_->next_event();
+    const bool dev = !events_.empty() && events_.begin()->first.first <= cycle;
+    const bool memory_due = mem && *mem <= cycle;
+    if (!dev && !memory_due) break;
+    // Completions first when both fall on one cycle: a unit sees its data
+    // before it acts in that cycle.
+    if (memory_due && (!dev || *mem <= events_.begin()->first.first)) {
+      now_ = std::max(now_, *mem);
+      completions_.clear();
+      memory_->advance(*mem, completions_);
+      for (const MemCompletion& c : completions_) complete(c);
+      continue;
+    }
+    auto it = events_.begin();
+    now_ = std::max(now_, it->first.first);
+    auto fn = std::move(it->second);
+    events_.erase(it);
+    fn();
+  }
+  now_ = std::max(now_, cycle);
+}
+
+void ModelDevice::arm() {
+  std::optional<uint64_t> next;
+  if (!events_.empty()) next = events_.begin()->first.first;
+  if (const auto mem = memory_->next_event(); mem && (!next || *mem < *next)) next = mem;
+  if (!next) return;
+  const sc_time when = time_of(*next);
   const sc_time now = sc_core::sc_time_stamp();
-  if (port_free_ > now) next_trigger(port_free_ - now);
+  wake_.notify(when > now ? when - now : sc_core::SC_ZERO_TIME);
 }
 
-void ModelDevice::init_method() {
-  // Keeps the simulation busy while the fence table clears after reset.
-  if (sc_core::sc_time_stamp() < init_done_) next_trigger(init_done_ - sc_core::sc_time_stamp());
+void ModelDevice::wake_method() {
+  const uint64_t period = clock().value();
+  run_until(sc_core::sc_time_stamp().value() / period);
+  arm();
 }
 
-uint64_t ModelDevice::cycle_at(const sc_time& t) const {
-  return static_cast<uint64_t>(t / config().clock_period);
-}
-
-bool ModelDevice::irq_level(const sc_time& t) const {
-  const uint32_t status = field::IRQ_STATUS_FENCE.put(record_visible(t)) |
-                          field::IRQ_STATUS_OVERFLOW.put(overflow_at(t)) |
-                          field::IRQ_STATUS_CP_ERROR.put(cp_error_at(t));
-  return (status & irq_enable_) != 0;
-}
-
-void ModelDevice::irq_method() {
-  const sc_time now = sc_core::sc_time_stamp();
-  irq.write(irq_level(now));
-  // A cause that shows later: look again then.
-  sc_time next = sc_core::SC_ZERO_TIME;
-  auto later = [&](bool pending, const sc_time& t) {
-    if (pending && t > now && (next == sc_core::SC_ZERO_TIME || t < next)) next = t;
-  };
-  later(!records_.empty(), records_.empty() ? now : records_.front().visible);
-  later(overflow_, overflow_since_);
-  later(cp_error_flag_, cp_error_since_);
-  if (next != sc_core::SC_ZERO_TIME) irq_update_.notify(next - now);
-}
-
-void ModelDevice::irq_at(const sc_time& at) {
-  const sc_time now = sc_core::sc_time_stamp();
-  irq_update_.notify(at > now ? at - now : sc_core::SC_ZERO_TIME);
-}
+// --- Register access -------------------------------------------------------------------
 
 void ModelDevice::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const auto access = decode(trans);
   if (!access) return;
-  // The register port takes one access at a time (the RTL's request is not
-  // ready until the previous one has answered).
-  const sc_time at = std::max(sc_core::sc_time_stamp() + delay, port_free_);
-  advance_cp(at);  // the command processor's progress up to this access
-  std::optional<unsigned> took = access->write ? write_reg(access->addr, *access->data, at)
-                                               : read_reg(access->addr, *access->data, at);
+  // The register port takes one access at a time.
+  const uint64_t start = std::max(cycle_of(sc_core::sc_time_stamp() + delay), port_free_);
+  run_until(start);
+  std::optional<unsigned> took = access->write ? write_reg(access->addr, *access->data)
+                                               : read_reg(access->addr, *access->data);
   if (!took) {
     if (!access->write) *access->data = 0;
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -95,92 +140,240 @@ void ModelDevice::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   } else {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
   }
-  port_free_ = at + cycles(*took);
-  delay = port_free_ - sc_core::sc_time_stamp();
-  port_busy_.notify(sc_core::SC_ZERO_TIME);
-  irq_at(sc_core::sc_time_stamp() + delay);
-  schedule_cp();
+  port_free_ = start + *took;
+  delay = time_of(port_free_) - sc_core::sc_time_stamp();
+  arm();
 }
 
-std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data, const sc_time& at) {
+std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data) {
+  const uint64_t c = now_;
   const unsigned n = config().num_fences;
   data = 0;
+  if (addr >= reg::RING_BASE_LO && addr < reg::RING_BASE_LO + hw::kMaxRings * hw::kRingStride) {
+    const unsigned r = (addr - reg::RING_BASE_LO) / hw::kRingStride;
+    const uint32_t off = reg::RING_BASE_LO + (addr - reg::RING_BASE_LO) % hw::kRingStride;
+    if (off > reg::RING_COMPLETED) return std::nullopt;
+    if (r >= rings_.size()) return timing::kRegAccess;  // an absent ring reads 0
+    const Ring& ring = rings_[r];
+    switch (off) {
+      case reg::RING_BASE_LO: data = static_cast<uint32_t>(ring.base); break;
+      case reg::RING_BASE_HI: data = static_cast<uint32_t>(ring.base >> 32); break;
+      case reg::RING_SIZE: data = ring.size_log2; break;
+      case reg::RING_WPTR: data = ring.wptr; break;
+      case reg::RING_RPTR: data = ring.rptr; break;
+      case reg::RING_CONTROL: data = field::RING_CONTROL_ENABLE.put(ring.enabled); break;
+      case reg::RING_STATUS:
+        data = field::RING_STATUS_STATE.put(ring_state(ring)) | field::RING_STATUS_ERROR.put(ring.error) |
+               field::RING_STATUS_ERROR_OPCODE.put(ring.error_opcode);
+        break;
+      case reg::RING_WAIT_FENCE: data = ring.waiting ? ring.wait_fence : 0; break;
+      case reg::RING_COMPLETED: data = ring.completed; break;
+      default: return std::nullopt;
+    }
+    return timing::kRegAccess;
+  }
+  if (addr >= reg::DRAM_TIMING && addr < reg::DRAM_TIMING + reg::DRAM_TIMING_COUNT * reg::DRAM_TIMING_STRIDE) {
+    data = dram_timing_[(addr - reg::DRAM_TIMING) / reg::DRAM_TIMING_STRIDE];
+    return timing::kRegAccess;
+  }
   switch (addr) {
     case reg::ID: data = hw::kIdMagic; break;
     case reg::VERSION: data = hw::kVersion; break;
     case reg::CAPS:
       data = field::CAPS_NUM_FENCES.put(n) | field::CAPS_IRQ_FIFO_DEPTH.put(config().irq_fifo_depth) |
-             field::CAPS_CP_FIFO_DEPTH.put(config().cp_queue_depth);
+             field::CAPS_NUM_RINGS.put(static_cast<uint32_t>(rings_.size()));
       break;
     case reg::STATUS: {
-      const bool cp_busy = !cp_halted_ && !cp_waiting_ && (!cp_queue_.empty() || cp_parse_ != Parse::Header);
-      data = field::STATUS_BUSY.put(cp_busy) | field::STATUS_INIT.put(at < init_done_);
+      bool busy = dma_busy_ || !in_flight_.empty();
+      for (const auto& q : port_queue_) busy = busy || !q.empty();
+      for (const Ring& ring : rings_) busy = busy || ring_state(ring) == static_cast<uint32_t>(hw::RingState::RUNNING);
+      data = field::STATUS_BUSY.put(busy) | field::STATUS_INIT.put(c < init_done_);
       break;
     }
     case reg::IRQ_STATUS:
-      data = field::IRQ_STATUS_FENCE.put(record_visible(at)) | field::IRQ_STATUS_OVERFLOW.put(overflow_at(at)) |
-             field::IRQ_STATUS_CP_ERROR.put(cp_error_at(at));
+      data = field::IRQ_STATUS_FENCE.put(fence_cause(c)) | field::IRQ_STATUS_OVERFLOW.put(overflow_) |
+             field::IRQ_STATUS_RING_ERROR.put(ring_error_);
       break;
     case reg::IRQ_ENABLE: data = irq_enable_; break;
-    case reg::CYCLE_LO: {
-      const uint64_t c = cycle_at(at);
+    case reg::CYCLE_LO:
       data = static_cast<uint32_t>(c);
       cycle_hi_ = static_cast<uint32_t>(c >> 32);
       break;
-    }
     case reg::CYCLE_HI: data = cycle_hi_; break;
+    case reg::MEM_CAPS: {
+      const auto& preset = *hw::dram::find_preset(config().preset);
+      uint32_t id = 0;
+      for (uint32_t k = 0; k < hw::dram::kPresets.size(); ++k)
+        if (hw::dram::kPresets[k] == &preset) id = k;
+      data = field::MEM_CAPS_VRAM_LOG2.put(log2_exact(vram_bytes_)) | field::MEM_CAPS_CHANNELS.put(preset.channels) |
+             field::MEM_CAPS_LINE_LOG2.put(log2_exact(line_bytes_)) | field::MEM_CAPS_PRESET.put(id);
+      break;
+    }
+    case reg::IRQ_COALESCE: data = coalesce_; break;
     case reg::FENCE_SEL: data = fence_sel_; break;
-    case reg::FENCE_VALUE_LO:
+    case reg::FENCE_VALUE_LO: {
+      const uint64_t g = engine_grant(c);
       if (fence_sel_ < n) {
         data = static_cast<uint32_t>(fences_[fence_sel_]);
         value_hi_ = static_cast<uint32_t>(fences_[fence_sel_] >> 32);
-        return timing::kFenceRead;
+      } else {
+        value_hi_ = 0;
+        ++fence_errors_;
       }
-      value_hi_ = 0;
-      ++fence_errors_;
-      break;
+      return static_cast<unsigned>(g - c) + timing::kFenceRead;
+    }
     case reg::FENCE_VALUE_HI: data = value_hi_; break;
     case reg::FENCE_WDATA_LO: data = static_cast<uint32_t>(wdata_); break;
     case reg::FENCE_WDATA_HI: data = static_cast<uint32_t>(wdata_ >> 32); break;
     case reg::IRQ_REC_INFO:
-      if (record_visible(at)) {
-        data = field::IRQ_REC_INFO_VALID.put(1) | field::IRQ_REC_INFO_SOURCE.put(records_.front().from_cmd) |
-               field::IRQ_REC_INFO_FENCE.put(records_.front().fence);
+      if (!records_.empty()) {
+        const Record& r = records_.front();
+        data = field::IRQ_REC_INFO_VALID.put(1) | field::IRQ_REC_INFO_SOURCE.put(r.ring >= 0) |
+               field::IRQ_REC_INFO_CRITICAL.put(r.critical) |
+               field::IRQ_REC_INFO_RING.put(r.ring >= 0 ? static_cast<uint32_t>(r.ring) : 0) |
+               field::IRQ_REC_INFO_FENCE.put(r.fence);
       }
       break;
     case reg::IRQ_REC_VALUE_LO:
-      if (record_visible(at)) data = static_cast<uint32_t>(records_.front().value);
+      if (!records_.empty()) data = static_cast<uint32_t>(records_.front().value);
       break;
     case reg::IRQ_REC_VALUE_HI:
-      if (record_visible(at)) data = static_cast<uint32_t>(records_.front().value >> 32);
+      if (!records_.empty()) data = static_cast<uint32_t>(records_.front().value >> 32);
       break;
     case reg::FENCE_SIGNALS: data = signal_count_; break;
     case reg::FENCE_REWINDS: data = rewind_count_; break;
     case reg::FENCE_ERRORS: data = fence_errors_; break;
-    case reg::CP_STATUS:
-      data = field::CP_STATUS_LEVEL.put(static_cast<uint32_t>(cp_queue_.size())) |
-             field::CP_STATUS_HALTED.put(cp_halted_) | field::CP_STATUS_WAITING.put(cp_waiting_) |
-             field::CP_STATUS_ERROR.put(cp_error_) |
-             field::CP_STATUS_ERROR_OPCODE.put(cp_opcode_);
-      break;
-    case reg::CP_COMPLETED: data = cp_completed_; break;
+    case reg::FENCE_WB_BASE_LO: data = static_cast<uint32_t>(wb_base_); break;
+    case reg::FENCE_WB_BASE_HI: data = static_cast<uint32_t>(wb_base_ >> 32); break;
+    case reg::FENCE_WB_CONTROL: data = field::FENCE_WB_CONTROL_ENABLE.put(wb_enable_); break;
+    case reg::FENCE_WB_COUNT: data = wb_count_; break;
+    case reg::VRAM_ADDR_LO: data = static_cast<uint32_t>(host_addr_); break;
+    case reg::VRAM_ADDR_HI: data = static_cast<uint32_t>(host_addr_ >> 32); break;
+    case reg::VRAM_RDATA: {
+      const uint64_t a = host_addr_;
+      host_addr_ += 4;
+      if (!in_vram(a, 4)) {
+        ++host_errors_;
+        break;
+      }
+      // The access waits for the data: run the device until it is back.
+      bool back = false;
+      uint64_t when = c;
+      request(kPortHost, a - a % line_bytes_, false, {}, {}, [&, a](uint64_t cycle, const uint8_t* line) {
+        data = word_at(line + a % line_bytes_);
+        when = cycle;
+        back = true;
+      });
+      while (!back) {
+        std::optional<uint64_t> next;
+        if (!events_.empty()) next = events_.begin()->first.first;
+        if (const auto m = memory_->next_event(); m && (!next || *m < *next)) next = m;
+        if (!next) throw std::logic_error("host VRAM read: the memory never answered");
+        run_until(*next);
+      }
+      return static_cast<unsigned>(when - c) + timing::kRegAccess;
+    }
+    case reg::HOST_ERRORS: data = host_errors_; break;
+    case reg::DRAM_CONTROL: data = dram_control_; break;
     case reg::FENCE_SIGNAL:
+    case reg::FENCE_CRITICAL:
     case reg::IRQ_REC_POP:
-    case reg::CP_PUSH:
-    case reg::CP_CONTROL: break;
+    case reg::VRAM_WDATA: break;
     default: return std::nullopt;
   }
   return timing::kRegAccess;
 }
 
-std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, const sc_time& at) {
+std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data) {
+  const uint64_t c = now_;
+  const unsigned n = config().num_fences;
+  if (addr >= reg::RING_BASE_LO && addr < reg::RING_BASE_LO + hw::kMaxRings * hw::kRingStride) {
+    const unsigned r = (addr - reg::RING_BASE_LO) / hw::kRingStride;
+    const uint32_t off = reg::RING_BASE_LO + (addr - reg::RING_BASE_LO) % hw::kRingStride;
+    if (off > reg::RING_COMPLETED) return std::nullopt;
+    if (r >= rings_.size()) return timing::kRegAccess;  // an absent ring ignores writes
+    Ring& ring = rings_[r];
+    switch (off) {
+      case reg::RING_BASE_LO: ring.base = (ring.base & ~0xFFFF'FFFFull) | (data & ~0xFFFu); break;
+      case reg::RING_BASE_HI: ring.base = (ring.base & 0xFFFF'FFFFull) | (uint64_t{data} << 32); break;
+      case reg::RING_SIZE: ring.size_log2 = field::RING_SIZE_LOG2.get(data); break;
+      case reg::RING_WPTR: ring_doorbell(r, data, c); break;
+      case reg::RING_CONTROL: ring_control(r, data, c); break;
+      default: break;  // read-only
+    }
+    return timing::kRegAccess;
+  }
+  if (addr >= reg::DRAM_TIMING && addr < reg::DRAM_TIMING + reg::DRAM_TIMING_COUNT * reg::DRAM_TIMING_STRIDE) {
+    dram_timing_[(addr - reg::DRAM_TIMING) / reg::DRAM_TIMING_STRIDE] = field::DRAM_TIMING_CYCLES.get(data);
+    return timing::kRegAccess;
+  }
   switch (addr) {
+    case reg::IRQ_STATUS:
+      if (field::IRQ_STATUS_OVERFLOW.get(data)) overflow_ = false;
+      if (field::IRQ_STATUS_RING_ERROR.get(data)) ring_error_ = false;
+      update_irq(c + 1);
+      break;
+    case reg::IRQ_ENABLE:
+      irq_enable_ = data & (field::IRQ_ENABLE_FENCE.mask() | field::IRQ_ENABLE_OVERFLOW.mask() |
+                            field::IRQ_ENABLE_RING_ERROR.mask());
+      update_irq(c + 1);
+      break;
+    case reg::IRQ_COALESCE:
+      coalesce_ = data;
+      update_irq(c + 1);
+      break;
+    case reg::FENCE_SEL: fence_sel_ = field::FENCE_SEL_INDEX.get(data); break;
+    case reg::FENCE_WDATA_LO: wdata_ = (wdata_ & ~0xFFFF'FFFFull) | data; break;
+    case reg::FENCE_WDATA_HI: wdata_ = (wdata_ & 0xFFFF'FFFFull) | (uint64_t{data} << 32); break;
+    case reg::FENCE_SIGNAL: {
+      const uint32_t fence = field::FENCE_SIGNAL_INDEX.get(data);
+      if (fence >= n) {
+        ++fence_errors_;
+        break;
+      }
+      // The port holds the access until the engine takes the signal.
+      uint64_t granted = c;
+      engine_signal({fence, wdata_, true, -1}, c + 1, [&](uint64_t g) { granted = g; });
+      return static_cast<unsigned>(granted - c) + 1;
+    }
+    case reg::FENCE_CRITICAL: {
+      const uint32_t fence = field::FENCE_CRITICAL_INDEX.get(data);
+      if (fence >= n) ++fence_errors_;
+      else critical_[fence] = field::FENCE_CRITICAL_SET.get(data) != 0;
+      break;
+    }
+    case reg::IRQ_REC_POP:
+      if (!records_.empty()) {
+        records_.pop_front();
+        update_irq(c + 1);
+      }
+      break;
+    case reg::FENCE_WB_BASE_LO: wb_base_ = (wb_base_ & ~0xFFFF'FFFFull) | (data & ~0xFFFu); break;
+    case reg::FENCE_WB_BASE_HI: wb_base_ = (wb_base_ & 0xFFFF'FFFFull) | (uint64_t{data} << 32); break;
+    case reg::FENCE_WB_CONTROL: wb_enable_ = field::FENCE_WB_CONTROL_ENABLE.get(data) != 0; break;
+    case reg::VRAM_ADDR_LO: host_addr_ = (host_addr_ & ~0xFFFF'FFFFull) | (data & ~3u); break;
+    case reg::VRAM_ADDR_HI: host_addr_ = (host_addr_ & 0xFFFF'FFFFull) | (uint64_t{data} << 32); break;
+    case reg::VRAM_WDATA: {
+      const uint64_t a = host_addr_;
+      host_addr_ += 4;
+      if (!in_vram(a, 4)) {
+        ++host_errors_;
+        break;
+      }
+      std::vector<uint8_t> line(line_bytes_, 0), strobe(line_bytes_, 0);
+      std::memcpy(&line[a % line_bytes_], &data, 4);
+      std::fill_n(&strobe[a % line_bytes_], 4, 1);
+      request(kPortHost, a - a % line_bytes_, true, std::move(line), std::move(strobe), nullptr);
+      break;
+    }
+    case reg::DRAM_CONTROL: dram_control_ = data & field::DRAM_CONTROL_PER_BANK_REF.mask(); break;
     case reg::ID:
     case reg::VERSION:
     case reg::CAPS:
     case reg::STATUS:
     case reg::CYCLE_LO:
     case reg::CYCLE_HI:
+    case reg::MEM_CAPS:
     case reg::FENCE_VALUE_LO:
     case reg::FENCE_VALUE_HI:
     case reg::IRQ_REC_INFO:
@@ -189,148 +382,523 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data, con
     case reg::FENCE_SIGNALS:
     case reg::FENCE_REWINDS:
     case reg::FENCE_ERRORS:
-    case reg::CP_STATUS:
-    case reg::CP_COMPLETED: break;
-    case reg::IRQ_STATUS:
-      if (field::IRQ_STATUS_OVERFLOW.get(data)) overflow_ = false;
-      if (field::IRQ_STATUS_CP_ERROR.get(data)) cp_error_flag_ = false;
-      break;
-    case reg::IRQ_ENABLE:
-      irq_enable_ = data & (field::IRQ_ENABLE_FENCE.mask() | field::IRQ_ENABLE_OVERFLOW.mask() |
-                            field::IRQ_ENABLE_CP_ERROR.mask());
-      break;
-    case reg::FENCE_SEL: fence_sel_ = field::FENCE_SEL_INDEX.get(data); break;
-    case reg::FENCE_WDATA_LO: wdata_ = (wdata_ & ~0xFFFF'FFFFull) | data; break;
-    case reg::FENCE_WDATA_HI: wdata_ = (wdata_ & 0xFFFF'FFFFull) | (uint64_t{data} << 32); break;
-    case reg::FENCE_SIGNAL: {
-      const uint32_t fence = field::FENCE_SIGNAL_INDEX.get(data);
-      if (fence >= config().num_fences) {
-        ++fence_errors_;
-        break;
-      }
-      // The engine takes no request until the table is cleared.
-      const unsigned wait_init = at < init_done_ ? static_cast<unsigned>(cycle_at(init_done_ - at)) : 0;
-      apply_signal(fence, wdata_, /*store=*/true, at + cycles(timing::kCpuToRecord + wait_init));
-      release_wait(fence, at + cycles(timing::kCpuSignal + wait_init));
-      return timing::kCpuSignal + wait_init;
-    }
-    case reg::IRQ_REC_POP:
-      if (record_visible(at)) records_.pop_front();
-      break;
-    case reg::CP_PUSH: push_word(data, at); break;
-    case reg::CP_CONTROL:
-      if (field::CP_CONTROL_RESUME.get(data) && cp_halted_) {
-        cp_queue_.clear();
-        cp_halted_ = false;
-        cp_waiting_ = false;
-        cp_parse_ = Parse::Header;
-        cp_error_ = static_cast<uint8_t>(hw::CpError::NONE);
-        cp_time_ = std::max(cp_time_, at);
-      }
-      break;
+    case reg::FENCE_WB_COUNT:
+    case reg::VRAM_RDATA:
+    case reg::HOST_ERRORS: break;
     default: return std::nullopt;
   }
   return timing::kRegAccess;
 }
 
-void ModelDevice::apply_signal(uint32_t fence, uint64_t value, bool store, const sc_time& visible) {
-  const uint64_t old = fences_[fence];
-  const uint64_t now = store ? value : std::max(old, value);
-  if (store && value < old) ++rewind_count_;
-  fences_[fence] = now;
-  ++signal_count_;
-  if (records_.size() < config().irq_fifo_depth) {
-    records_.push_back({fence, now, !store, visible});
-  } else if (!overflow_) {
-    overflow_ = true;
-    overflow_since_ = visible;
+// --- Memory ports -------------------------------------------------------------------------
+
+void ModelDevice::request(unsigned port, uint64_t addr, bool write, std::vector<uint8_t> data,
+                          std::vector<uint8_t> strobe, std::function<void(uint64_t, const uint8_t*)> done) {
+  Pending p;
+  p.request = {port, addr, write, next_tag_++};
+  p.data = std::move(data);
+  p.strobe = std::move(strobe);
+  p.done = std::move(done);
+  port_queue_[port].push_back(std::move(p));
+  if (!port_armed_[port]) {
+    port_armed_[port] = true;
+    at(now_, [this, port] { pump_port(port); });
   }
 }
 
-void ModelDevice::push_word(uint32_t word, const sc_time& at) {
-  if (cp_halted_) return;  // dropped, as the RTL drops them
-  if (cp_queue_.size() >= config().cp_queue_depth) {
-    halt(hw::CpError::QUEUE_OVERFLOW, 0, at);
+void ModelDevice::pump_port(unsigned port) {
+  auto& q = port_queue_[port];
+  if (q.empty()) {
+    port_armed_[port] = false;
     return;
   }
-  cp_queue_.push_back({word, at + cycles(timing::kRegAccess)});
+  if (!memory_->offer(q.front().request, now_)) {
+    at(memory_->retry_cycle(now_), [this, port] { pump_port(port); });
+    return;
+  }
+  in_flight_.emplace(q.front().request.tag, std::move(q.front()));
+  q.pop_front();
+  if (q.empty()) port_armed_[port] = false;
+  else at(now_ + 1, [this, port] { pump_port(port); });
 }
 
-void ModelDevice::halt(hw::CpError error, uint8_t opcode, const sc_time& at) {
-  cp_halted_ = true;
-  cp_error_ = static_cast<uint8_t>(error);
-  cp_opcode_ = opcode;
-  if (!cp_error_flag_) cp_error_since_ = at;
-  cp_error_flag_ = true;
-  irq_at(at);
+void ModelDevice::complete(const MemCompletion& c) {
+  auto it = in_flight_.find(c.request.tag);
+  if (it == in_flight_.end()) return;
+  Pending p = std::move(it->second);
+  in_flight_.erase(it);
+  uint8_t* line = vram_ + p.request.addr;
+  if (p.request.write) {
+    for (unsigned k = 0; k < p.data.size(); ++k)
+      if (p.strobe[k]) line[k] = p.data[k];
+  }
+  if (p.done) p.done(c.cycle, line);
 }
 
-void ModelDevice::release_wait(uint32_t fence, const sc_time& at) {
-  if (!cp_waiting_ || fence != cp_fence_ || fences_[fence] < cp_value_) return;
-  cp_waiting_ = false;
-  ++cp_completed_;
-  cp_time_ = std::max(cp_time_, at + cycles(1));
+// --- Fence engine ---------------------------------------------------------------------------
+
+uint64_t ModelDevice::engine_grant(uint64_t cycle) {
+  const uint64_t g = std::max({cycle, engine_free_, init_done_});
+  engine_free_ = g + 1;
+  return g;
 }
 
-void ModelDevice::advance_cp(const sc_time& until) {
-  while (!cp_halted_ && !cp_waiting_ && !cp_queue_.empty()) {
-    const sc_time done = std::max(cp_time_, cp_queue_.front().arrived) + cycles(timing::kCpWord);
-    if (done > until) return;
-    const uint32_t word = cp_queue_.front().value;
-    cp_queue_.pop_front();
-    cp_time_ = done;
-    switch (cp_parse_) {
-      case Parse::Header: {
-        const auto opcode = static_cast<uint8_t>(word >> 24);
-        cp_opcode_ = opcode;
-        if (opcode == static_cast<uint8_t>(hw::CpOpcode::NOP)) {
-          ++cp_completed_;
-        } else if (opcode != static_cast<uint8_t>(hw::CpOpcode::SIGNAL) &&
-                   opcode != static_cast<uint8_t>(hw::CpOpcode::WAIT)) {
-          halt(hw::CpError::BAD_OPCODE, opcode, done);
-        } else if ((word & 0xFFFF) >= config().num_fences) {
-          halt(hw::CpError::BAD_FENCE, opcode, done);
-        } else {
-          cp_fence_ = word & 0xFFFF;
-          cp_is_wait_ = opcode == static_cast<uint8_t>(hw::CpOpcode::WAIT);
-          cp_parse_ = Parse::ValueLo;
-        }
-        break;
-      }
-      case Parse::ValueLo:
-        cp_value_ = word;
-        cp_parse_ = Parse::ValueHi;
-        break;
-      case Parse::ValueHi: {
-        cp_value_ |= uint64_t{word} << 32;
-        cp_parse_ = Parse::Header;
-        if (cp_is_wait_) {
-          cp_time_ = done + cycles(timing::kWaitRead);
-          if (fences_[cp_fence_] >= cp_value_) ++cp_completed_;
-          else cp_waiting_ = true;  // until a signal reaches the value
-          break;
-        }
-        ++cp_completed_;
-        apply_signal(cp_fence_, cp_value_, /*store=*/false, done + cycles(timing::kSignalToRecord));
-        release_wait(cp_fence_, done + cycles(timing::kSignalToRecord));
-        cp_time_ = done + cycles(timing::kSignalToRecord - 1);  // the parser waits for the engine's grant
-        irq_at(done + cycles(timing::kSignalToRecord));
-        break;
-      }
-    }
+void ModelDevice::engine_signal(const Signal& s, uint64_t cycle, std::function<void(uint64_t)> granted) {
+  const uint64_t g = engine_grant(cycle);
+  if (granted) granted(g);
+  at(g + timing::kUpdate, [this, s] { apply(s, now_); });
+}
+
+void ModelDevice::apply(const Signal& s, uint64_t cycle) {
+  const uint64_t old = fences_[s.fence];
+  const uint64_t value = s.store ? s.value : std::max(old, s.value);
+  if (s.store && s.value < old) ++rewind_count_;
+  fences_[s.fence] = value;
+  ++signal_count_;
+  probe({ProbeKind::FenceUpdated, s.fence, value, s.ring, false, time_of(cycle)});
+  release_waits(s.fence, cycle);
+  // Records leave in the order of the signals, whenever each write-back is
+  // acknowledged.
+  const uint64_t id = slot_base_ + slots_.size();
+  slots_.push_back({s.fence, value, s.ring, critical_[s.fence], std::nullopt});
+  if (!wb_enable_) {
+    slot_ready(id, cycle + timing::kToRecord);
+    return;
+  }
+  write_back(s.fence, value, cycle + timing::kToWriteBack,
+             [this, id](uint64_t acked) { slot_ready(id, acked + timing::kToRecord); });
+}
+
+void ModelDevice::slot_ready(uint64_t id, uint64_t cycle) {
+  slots_[id - slot_base_].ready = cycle;
+  while (!slots_.empty() && slots_.front().ready) {
+    const Slot& f = slots_.front();
+    last_record_ = std::max(last_record_, *f.ready);
+    queue_record(f.fence, f.value, f.ring, f.critical, last_record_);
+    slots_.pop_front();
+    ++slot_base_;
   }
 }
 
-void ModelDevice::schedule_cp() {
-  if (cp_halted_ || cp_waiting_ || cp_queue_.empty()) return;
-  const sc_time due = std::max(cp_time_, cp_queue_.front().arrived) + cycles(timing::kCpWord);
-  const sc_time now = sc_core::sc_time_stamp();
-  cp_due_.notify(due > now ? due - now : sc_core::SC_ZERO_TIME);
+void ModelDevice::write_back(uint32_t fence, uint64_t value, uint64_t cycle, std::function<void(uint64_t)> acked) {
+  const uint64_t addr = wb_base_ + uint64_t{fence} * hw::kFencePageBytes;
+  if (!in_vram(addr, 8)) {
+    ++fence_errors_;
+    acked(cycle);
+    return;
+  }
+  std::vector<uint8_t> line(line_bytes_, 0), strobe(line_bytes_, 0);
+  std::memcpy(&line[addr % line_bytes_], &value, 8);
+  std::fill_n(&strobe[addr % line_bytes_], 8, 1);
+  at(cycle, [this, addr, fence, value, acked, line = std::move(line), strobe = std::move(strobe)]() mutable {
+    request(kPortWriteBack, addr - addr % line_bytes_, true, std::move(line), std::move(strobe),
+            [this, fence, value, acked](uint64_t ack, const uint8_t*) {
+              ++wb_count_;
+              probe({ProbeKind::WrittenBack, fence, value, -2, false, time_of(ack)});
+              acked(ack);
+            });
+  });
 }
 
-void ModelDevice::cp_method() {
-  advance_cp(sc_core::sc_time_stamp());
-  schedule_cp();
+void ModelDevice::queue_record(uint32_t fence, uint64_t value, int ring, bool critical, uint64_t cycle) {
+  at(cycle, [this, fence, value, ring, critical] {
+    const bool dropped = records_.size() >= config().irq_fifo_depth;
+    if (dropped) overflow_ = true;
+    else records_.push_back({fence, value, ring, critical, now_});
+    probe({ProbeKind::RecordQueued, fence, value, ring, dropped, time_of(now_)});
+    update_irq(now_);
+    const uint32_t wait = field::IRQ_COALESCE_TIME.get(coalesce_);
+    if (!dropped && wait != 0) at(now_ + wait, [this] { update_irq(now_); });
+  });
+}
+
+// --- Interrupts -------------------------------------------------------------------------------
+
+bool ModelDevice::fence_cause(uint64_t cycle) const {
+  if (records_.empty()) return false;
+  const uint32_t count = field::IRQ_COALESCE_COUNT.get(coalesce_);
+  const uint32_t wait = field::IRQ_COALESCE_TIME.get(coalesce_);
+  if (count <= 1 || records_.size() >= count) return true;
+  if (wait != 0 && cycle >= records_.front().queued + wait) return true;
+  return std::any_of(records_.begin(), records_.end(), [](const Record& r) { return r.critical; });
+}
+
+void ModelDevice::update_irq(uint64_t cycle) {
+  const uint32_t status = field::IRQ_STATUS_FENCE.put(fence_cause(cycle)) | field::IRQ_STATUS_OVERFLOW.put(overflow_) |
+                          field::IRQ_STATUS_RING_ERROR.put(ring_error_);
+  const bool level = (status & irq_enable_) != 0;
+  if (level == irq_level_) return;
+  irq_level_ = level;
+  irq_edges_.emplace_back(cycle, level);
+  const sc_time when = time_of(cycle), now = sc_core::sc_time_stamp();
+  irq_update_.notify(when > now ? when - now : sc_core::SC_ZERO_TIME);
+}
+
+void ModelDevice::irq_method() {
+  const sc_time now = sc_core::sc_time_stamp();
+  bool level = irq.read();
+  while (!irq_edges_.empty() && time_of(irq_edges_.front().first) <= now) {
+    level = irq_edges_.front().second;
+    irq_edges_.pop_front();
+  }
+  irq.write(level);
+  if (!irq_edges_.empty()) irq_update_.notify(time_of(irq_edges_.front().first) - now);
+}
+
+// --- Rings ----------------------------------------------------------------------------------------
+
+uint32_t ModelDevice::ring_state(const Ring& ring) const {
+  using S = hw::RingState;
+  if (ring.halted) return static_cast<uint32_t>(S::HALTED);
+  if (!ring.enabled) return static_cast<uint32_t>(S::DISABLED);
+  if (ring.waiting) return static_cast<uint32_t>(S::WAITING);
+  if (ring.busy || ring.rptr != ring.wptr || ring.fetching) return static_cast<uint32_t>(S::RUNNING);
+  return static_cast<uint32_t>(S::IDLE);
+}
+
+void ModelDevice::ring_halt(unsigned r, hw::RingError error, uint8_t opcode, uint64_t cycle) {
+  Ring& ring = rings_[r];
+  ring.halted = true;
+  ring.busy = false;
+  ring.error = static_cast<uint8_t>(error);
+  ring.error_opcode = opcode;
+  ring_error_ = true;
+  update_irq(cycle);
+}
+
+void ModelDevice::ring_doorbell(unsigned r, uint32_t wptr, uint64_t cycle) {
+  Ring& ring = rings_[r];
+  if (ring.halted) return;
+  if (wptr % 4 != 0 || wptr >= ring.size()) {
+    ring_halt(r, hw::RingError::BAD_POINTER, 0, cycle + 1);
+    return;
+  }
+  ring.wptr = wptr;
+  at(cycle + timing::kDoorbell, [this, r] {
+    ring_fetch(r, now_);
+    ring_step(r, now_);
+  });
+}
+
+void ModelDevice::ring_control(unsigned r, uint32_t value, uint64_t cycle) {
+  Ring& ring = rings_[r];
+  if (field::RING_CONTROL_RESET.get(value)) {
+    ring.rptr = ring.wptr = ring.fetch_ptr = 0;
+    ring.words.clear();
+    ring.fetching = false;
+    ring.busy = false;
+    ring.waiting = false;
+    ring.halted = false;
+    ring.error = ring.error_opcode = 0;
+    ring.on_writes_done = nullptr;
+    ++ring.epoch;
+  }
+  const bool enable = field::RING_CONTROL_ENABLE.get(value) != 0;
+  if (enable && !ring.enabled) {
+    if (ring.size_log2 < 8 || ring.size_log2 > 24 || !in_vram(ring.base, ring.size())) {
+      ring.enabled = true;
+      ring_halt(r, hw::RingError::BAD_RING, 0, cycle + 1);
+      return;
+    }
+  }
+  ring.enabled = enable;
+  if (enable) at(cycle + 1, [this, r] {
+      ring_fetch(r, now_);
+      ring_step(r, now_);
+    });
+}
+
+void ModelDevice::ring_fetch(unsigned r, uint64_t cycle) {
+  (void)cycle;
+  Ring& ring = rings_[r];
+  if (!ring.enabled || ring.halted || ring.fetching || ring.fetch_ptr == ring.wptr) return;
+  const unsigned line_words = line_bytes_ / 4;
+  if (ring.words.size() >= line_words) return;  // one line ahead at most
+  const uint64_t addr = ring.base + ring.fetch_ptr;
+  const uint64_t line = addr - addr % line_bytes_;
+  // The words this line holds from fetch_ptr on, up to the line's end, the
+  // ring's end or the write pointer.
+  uint32_t end = static_cast<uint32_t>(ring.fetch_ptr + (line + line_bytes_ - addr));
+  end = std::min(end, ring.size());
+  if (ring.wptr > ring.fetch_ptr) end = std::min(end, ring.wptr);
+  const uint32_t from = ring.fetch_ptr;
+  ring.fetching = true;
+  const uint64_t epoch = ring.epoch;
+  request(kPortFetch, line, false, {}, {}, [this, r, from, end, addr, epoch](uint64_t done, const uint8_t* bytes) {
+    Ring& rg = rings_[r];
+    if (rg.epoch != epoch) return;
+    rg.fetching = false;
+    const uint8_t* p = bytes + addr % line_bytes_;
+    for (uint32_t o = from; o < end; o += 4, p += 4) rg.words.push_back(word_at(p));
+    rg.fetch_ptr = end == rg.size() ? 0 : end;
+    at(done, [this, r] {
+      ring_step(r, now_);
+      ring_fetch(r, now_);
+    });
+  });
+}
+
+void ModelDevice::ring_step(unsigned r, uint64_t cycle) {
+  Ring& ring = rings_[r];
+  if (!ring.enabled || ring.halted || ring.busy || ring.waiting || ring.words.empty()) return;
+  const uint32_t header = ring.words.front();
+  const auto op = static_cast<hw::CpOpcode>(header >> 24);
+  unsigned words = hw::command_words(op);
+  if (op == hw::CpOpcode::NOP) words = 1 + (header & 0xFFFF);
+  if (words == 0) {
+    ring_halt(r, hw::RingError::BAD_OPCODE, static_cast<uint8_t>(header >> 24), cycle);
+    return;
+  }
+  // Only whole commands run: the write pointer must be past its last word.
+  const uint32_t queued = ((ring.wptr - ring.rptr) & (ring.size() - 1)) / 4;
+  if (queued < words) return;
+  if (op == hw::CpOpcode::NOP) {
+    // Padding need not be fetched: drop what is here, skip the rest.
+    const unsigned here = std::min<size_t>(words, ring.words.size());
+    ring.words.erase(ring.words.begin(), ring.words.begin() + here);
+    if (here < words) {
+      ring.fetch_ptr = (ring.fetch_ptr + 4 * (words - here)) & (ring.size() - 1);
+      ++ring.epoch;  // a fetch in flight would bring padding
+      ring.fetching = false;
+    }
+    ring.busy = true;
+    const uint64_t start = std::max(cycle, ring.parse_free);
+    ring.parse_free = start + timing::kParseWord;
+    const uint64_t epoch = ring.epoch;
+    at(start + timing::kParseWord, [this, r, words, epoch] {
+      if (rings_[r].epoch != epoch) return;
+      ring_retire(r, words, now_);
+    });
+    return;
+  }
+  if (ring.words.size() < words) return;  // the rest is being fetched
+  std::vector<uint32_t> w(ring.words.begin(), ring.words.begin() + words);
+  ring.words.erase(ring.words.begin(), ring.words.begin() + words);
+  ring.busy = true;
+  // The parser takes a word a cycle.
+  const uint64_t start = std::max(cycle, ring.parse_free);
+  const uint64_t parsed = start + words * timing::kParseWord;
+  ring.parse_free = parsed;
+  const uint64_t epoch = ring.epoch;
+  at(parsed, [this, r, op, w, words, epoch] {
+    Ring& rg = rings_[r];
+    if (rg.epoch != epoch) return;
+    const uint64_t t = now_;
+    const auto opcode = static_cast<uint8_t>(op);
+    auto u64 = [&](unsigned k) { return uint64_t{w[k]} | (uint64_t{w[k + 1]} << 32); };
+    switch (op) {
+      case hw::CpOpcode::SIGNAL:
+      case hw::CpOpcode::WAIT: {
+        const uint32_t fence = w[0] & 0xFFFF;
+        const uint64_t value = u64(1);
+        if (fence >= config().num_fences) return ring_halt(r, hw::RingError::BAD_FENCE, opcode, t);
+        if (op == hw::CpOpcode::SIGNAL) {
+          probe({ProbeKind::CommandFetched, fence, value, static_cast<int>(r), false, time_of(t)});
+          ring_after_writes(r, t, [this, r, fence, value, words, epoch](uint64_t ready) {
+            engine_signal({fence, value, false, static_cast<int>(r)}, ready, [this, r, words, epoch](uint64_t g) {
+              at(g + timing::kRetire, [this, r, words, epoch] {
+                if (rings_[r].epoch == epoch) ring_retire(r, words, now_);
+              });
+            });
+          });
+        } else {
+          const uint64_t g = engine_grant(t);
+          at(g + timing::kWaitRead, [this, r, fence, value, words, epoch] {
+            Ring& waiter = rings_[r];
+            if (waiter.epoch != epoch) return;
+            if (fences_[fence] >= value) {
+              ring_retire(r, words, now_);
+              return;
+            }
+            waiter.waiting = true;
+            waiter.wait_fence = fence;
+            waiter.wait_value = value;
+          });
+        }
+        return;
+      }
+      case hw::CpOpcode::COPY:
+      case hw::CpOpcode::FILL: {
+        DmaJob job;
+        job.ring = r;
+        job.op = op;
+        job.dst = u64(1);
+        if (op == hw::CpOpcode::COPY) {
+          job.src = u64(3);
+          job.bytes = w[5];
+        } else {
+          job.bytes = w[3];
+          job.pattern = w[4];
+        }
+        if (job.bytes == 0 || job.bytes % 4 != 0) return ring_halt(r, hw::RingError::BAD_LENGTH, opcode, t);
+        if (job.dst % 4 != 0 || job.src % 4 != 0) return ring_halt(r, hw::RingError::BAD_ALIGN, opcode, t);
+        if (!in_vram(job.dst, job.bytes) || (op == hw::CpOpcode::COPY && !in_vram(job.src, job.bytes)))
+          return ring_halt(r, hw::RingError::BAD_ADDRESS, opcode, t);
+        job.issued = [this, r, words, epoch](uint64_t done) {
+          at(done + timing::kRetire, [this, r, words, epoch] {
+            if (rings_[r].epoch == epoch) ring_retire(r, words, now_);
+          });
+        };
+        dma_submit(std::move(job), t);
+        return;
+      }
+      case hw::CpOpcode::TIMESTAMP: {
+        const uint64_t dst = u64(1);
+        if (dst % 8 != 0) return ring_halt(r, hw::RingError::BAD_ALIGN, opcode, t);
+        if (!in_vram(dst, 8)) return ring_halt(r, hw::RingError::BAD_ADDRESS, opcode, t);
+        ring_after_writes(r, t, [this, r, dst, words, epoch](uint64_t ready) {
+          DmaJob job;
+          job.ring = r;
+          job.op = hw::CpOpcode::TIMESTAMP;
+          job.dst = dst;
+          job.bytes = 8;
+          job.issued = [this, r, words, epoch](uint64_t done) {
+            at(done + timing::kRetire, [this, r, words, epoch] {
+              if (rings_[r].epoch == epoch) ring_retire(r, words, now_);
+            });
+          };
+          dma_submit(std::move(job), ready);
+        });
+        return;
+      }
+      default: return ring_halt(r, hw::RingError::BAD_OPCODE, opcode, t);
+    }
+  });
+}
+
+void ModelDevice::ring_retire(unsigned r, unsigned words, uint64_t cycle) {
+  Ring& ring = rings_[r];
+  ring.rptr = (ring.rptr + 4 * words) & (ring.size() - 1);
+  ++ring.completed;
+  ring.busy = false;
+  ring_step(r, cycle);
+  ring_fetch(r, cycle);
+}
+
+void ModelDevice::ring_after_writes(unsigned r, uint64_t cycle, std::function<void(uint64_t)> fn) {
+  Ring& ring = rings_[r];
+  if (ring.writes_in_flight == 0) {
+    fn(cycle);
+    return;
+  }
+  ring.on_writes_done = std::move(fn);
+}
+
+void ModelDevice::release_waits(uint32_t fence, uint64_t cycle) {
+  for (unsigned r = 0; r < rings_.size(); ++r) {
+    Ring& ring = rings_[r];
+    if (!ring.waiting || ring.wait_fence != fence || fences_[fence] < ring.wait_value) continue;
+    ring.waiting = false;
+    ring_retire(r, 3, cycle + timing::kRetire);
+  }
+}
+
+// --- DMA ----------------------------------------------------------------------------------------------
+
+void ModelDevice::dma_submit(DmaJob job, uint64_t cycle) {
+  dma_queue_.push_back(std::move(job));
+  if (!dma_busy_) at(cycle, [this] { dma_next(now_); });
+}
+
+void ModelDevice::dma_write(unsigned r, uint64_t addr, const uint8_t* bytes, uint64_t n) {
+  std::vector<uint8_t> line(line_bytes_, 0), strobe(line_bytes_, 0);
+  const uint64_t off = addr % line_bytes_;
+  std::memcpy(&line[off], bytes, n);
+  std::fill_n(&strobe[off], n, 1);
+  ++rings_[r].writes_in_flight;
+  request(kPortDmaWrite, addr - off, true, std::move(line), std::move(strobe), [this, r](uint64_t ack, const uint8_t*) {
+    Ring& ring = rings_[r];
+    if (--ring.writes_in_flight == 0 && ring.on_writes_done) {
+      auto fn = std::move(ring.on_writes_done);
+      ring.on_writes_done = nullptr;
+      fn(ack);
+    }
+  });
+}
+
+void ModelDevice::dma_next(uint64_t cycle) {
+  if (dma_busy_ || dma_queue_.empty()) return;
+  // Round robin between rings at command boundaries.
+  auto pick = dma_queue_.begin();
+  for (unsigned k = 0; k < rings_.size(); ++k) {
+    const unsigned want = (dma_rr_ + k) % static_cast<unsigned>(rings_.size());
+    auto it = std::find_if(dma_queue_.begin(), dma_queue_.end(), [&](const DmaJob& j) { return j.ring == want; });
+    if (it != dma_queue_.end()) {
+      pick = it;
+      break;
+    }
+  }
+  dma_ = DmaRun{std::move(*pick)};
+  dma_queue_.erase(pick);
+  dma_rr_ = (dma_.job.ring + 1) % static_cast<unsigned>(rings_.size());
+  dma_busy_ = true;
+  // A copy's data comes back with the timebase the request went out with:
+  // a TIMESTAMP writes the cycle the engine took it.
+  dma_.stamp = cycle;
+  dma_step(cycle);
+}
+
+// One request a cycle: a write for FILL and TIMESTAMP, a source read for
+// COPY (whose write goes out when the data is back), at most kDmaReads
+// reads in flight.
+void ModelDevice::dma_step(uint64_t cycle) {
+  DmaRun& run = dma_;
+  const unsigned L = line_bytes_;
+  const unsigned r = run.job.ring;
+  if (run.next < run.job.bytes) {
+    const uint64_t d = run.job.dst + run.next;
+    if (run.job.op == hw::CpOpcode::TIMESTAMP) {
+      dma_write(r, d, reinterpret_cast<const uint8_t*>(&run.stamp), 8);
+      run.next = 8;
+    } else if (run.job.op == hw::CpOpcode::FILL) {
+      const uint64_t n = std::min<uint64_t>(run.job.bytes - run.next, L - d % L);
+      uint8_t chunk[256];
+      std::vector<uint8_t> big;
+      uint8_t* p = chunk;
+      if (n > sizeof(chunk)) {
+        big.resize(n);
+        p = big.data();
+      }
+      for (uint64_t k = 0; k < n; ++k) p[k] = static_cast<uint8_t>(run.job.pattern >> (8 * ((run.next + k) % 4)));
+      dma_write(r, d, p, n);
+      run.next += n;
+    } else {
+      if (run.reads >= kDmaReads) {
+        run.stalled = true;  // a returning read steps again
+        return;
+      }
+      const uint64_t s = run.job.src + run.next;
+      const uint64_t n = std::min({run.job.bytes - run.next, uint64_t{L} - s % L, uint64_t{L} - d % L});
+      ++run.reads;
+      ++rings_[r].writes_in_flight;  // the write to come counts from now
+      request(kPortDmaRead, s - s % L, false, {}, {}, [this, r, s, d, n, L](uint64_t back, const uint8_t* line) {
+        dma_write(r, d, line + s % L, n);
+        --rings_[r].writes_in_flight;
+        --dma_.reads;
+        dma_.last = std::max(dma_.last, back);
+        if (dma_.stalled) {
+          dma_.stalled = false;
+          at(back + 1, [this] { dma_step(now_); });
+        } else if (dma_.next >= dma_.job.bytes && dma_.reads == 0) {
+          dma_finish(back);
+        }
+      });
+      run.next += n;
+    }
+    run.last = std::max(run.last, cycle);
+    if (run.next < run.job.bytes) {
+      at(cycle + 1, [this] { dma_step(now_); });
+      return;
+    }
+  }
+  if (run.job.op != hw::CpOpcode::COPY || run.reads == 0) dma_finish(cycle);
+}
+
+void ModelDevice::dma_finish(uint64_t cycle) {
+  dma_busy_ = false;
+  auto issued = std::move(dma_.job.issued);
+  issued(cycle);
+  at(cycle + 1, [this] { dma_next(now_); });
 }
 
 }  // namespace kmtsim::sc

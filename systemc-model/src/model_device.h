@@ -1,17 +1,27 @@
-// The SystemC model of the device: the same registers and commands as rtl/,
-// computed at transaction level rather than ticked. Register accesses take
-// the cycles the RTL takes. The command processor is evaluated lazily: each
-// queued word carries the time it arrived, and the parser's progress is
-// computed up to the time of every register access (accesses may come ahead
-// of SystemC time: the host is temporally decoupled) and, while words are
-// queued, at the time the next one completes. An idle model leaves no
-// pending activity.
+// The SystemC model of the device: the registers and commands of
+// docs/registers.md computed at transaction level rather than ticked.
+//
+// Inside, the model is a discrete-event simulation in device cycles: every
+// unit (the register port, the rings' fetchers and parsers, the DMA engine,
+// the fence engine, the record FIFO) schedules what it does next, and the
+// memory (the memory-controller model behind the five ports) hands back
+// completions. Register accesses come annotated ahead of SystemC time (the
+// host is temporally decoupled): an access first runs every event up to its
+// own cycle. So the state can be ahead of SystemC time; the interrupt line is
+// therefore driven from a list of timed edges, as the RTL adapter does. While
+// events are pending a SystemC event is armed for the next one; an idle model
+// leaves no pending activity.
 #pragma once
 
 #include "kmtsim/hw/regs.h"
 #include "kmtsim/sc/device.h"
+#include "memory.h"
 
+#include <array>
 #include <deque>
+#include <functional>
+#include <map>
+#include <memory>
 #include <vector>
 
 namespace kmtsim::sc {
@@ -19,85 +29,185 @@ namespace kmtsim::sc {
 class ModelDevice final : public Device {
  public:
   ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig& config);
+  ~ModelDevice() override;
   Backend backend() const override { return Backend::Model; }
 
  private:
-  struct Record {
-    uint32_t fence;
-    uint64_t value;
-    bool from_cmd;
-    sc_core::sc_time visible;  // when it reaches the head of the record FIFO's output
-  };
+  // --- Event engine ---------------------------------------------------------
+  void at(uint64_t cycle, std::function<void()> fn);
+  void run_until(uint64_t cycle);  // every device event and memory completion up to `cycle`
+  void wake_method();              // SystemC: run to now, re-arm for the next event
+  void arm();
+  uint64_t cycle_of(const sc_core::sc_time& t) const;  // rounded up to a whole cycle
+  sc_core::sc_time time_of(uint64_t cycle) const;
 
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
-  // Each returns the cycles the access takes, or nothing for an unmapped offset.
-  std::optional<unsigned> read_reg(uint32_t addr, uint32_t& data, const sc_core::sc_time& at);
-  std::optional<unsigned> write_reg(uint32_t addr, uint32_t data, const sc_core::sc_time& at);
+  // Each returns the cycles the access keeps the register port, or nothing
+  // for an unmapped offset.
+  std::optional<unsigned> read_reg(uint32_t addr, uint32_t& data);
+  std::optional<unsigned> write_reg(uint32_t addr, uint32_t data);
 
-  // Applies a signal now; its record (or the overflow) shows at `visible`.
-  void apply_signal(uint32_t fence, uint64_t value, bool store, const sc_core::sc_time& visible);
-  void push_word(uint32_t word, const sc_core::sc_time& at);
-  void halt(hw::CpError error, uint8_t opcode, const sc_core::sc_time& at);
-  // A signal made `fence` what it is now: a WAIT on it may go on at `at`.
-  void release_wait(uint32_t fence, const sc_core::sc_time& at);
-  // Runs the command processor up to time `until`.
-  void advance_cp(const sc_core::sc_time& until);
-  void schedule_cp();
-  void cp_method();
-  void init_method();
+  // --- Memory ports -----------------------------------------------------------
+  enum Port : unsigned { kPortWriteBack = 0, kPortFetch = 1, kPortDmaRead = 2, kPortDmaWrite = 3, kPortHost = 4 };
+  struct Pending {  // a line request and what to do when it completes
+    MemRequest request;
+    std::vector<uint8_t> data;        // write: the line's bytes
+    std::vector<uint8_t> strobe;      // write: 1 per byte written
+    std::function<void(uint64_t cycle, const uint8_t* line)> done;
+  };
+  // Queues a line request on its port; ports offer one request a cycle, in
+  // order, retrying while the memory refuses.
+  void request(unsigned port, uint64_t addr, bool write, std::vector<uint8_t> data, std::vector<uint8_t> strobe,
+               std::function<void(uint64_t, const uint8_t*)> done);
+  void pump_port(unsigned port);
+  void complete(const MemCompletion& c);
+  bool in_vram(uint64_t addr, uint64_t bytes) const { return addr < vram_bytes_ && bytes <= vram_bytes_ - addr; }
+  uint64_t line_bytes() const { return line_bytes_; }
+
+  // --- Fence engine -------------------------------------------------------------
+  struct Signal {
+    uint32_t fence;
+    uint64_t value;
+    bool store;  // CPU signal: store; ring signal: max
+    int ring;    // -1: the CPU
+  };
+  // Takes a signal into the engine at `cycle`; `granted` runs when the engine
+  // accepted it (the table is written the cycle after).
+  void engine_signal(const Signal& s, uint64_t cycle, std::function<void(uint64_t)> granted);
+  uint64_t engine_grant(uint64_t cycle);  // the engine takes one request a cycle
+  void apply(const Signal& s, uint64_t cycle);
+  void write_back(uint32_t fence, uint64_t value, uint64_t cycle, std::function<void(uint64_t)> acked);
+  void queue_record(uint32_t fence, uint64_t value, int ring, bool critical, uint64_t cycle);
+  void slot_ready(uint64_t id, uint64_t cycle);
+
+  // --- Interrupts -----------------------------------------------------------------
+  bool fence_cause(uint64_t cycle) const;
+  void update_irq(uint64_t cycle);
   void irq_method();
-  void port_method();
-  // Updates the interrupt line at absolute time `at` (not before now).
-  void irq_at(const sc_core::sc_time& at);
-  // The interrupt causes as they stand at `t` (accesses may come ahead of
-  // SystemC time, so state carries the time each change shows).
-  bool record_visible(const sc_core::sc_time& t) const { return !records_.empty() && records_.front().visible <= t; }
-  bool overflow_at(const sc_core::sc_time& t) const { return overflow_ && overflow_since_ <= t; }
-  bool cp_error_at(const sc_core::sc_time& t) const { return cp_error_flag_ && cp_error_since_ <= t; }
-  bool irq_level(const sc_core::sc_time& t) const;
-  sc_core::sc_time cycles(uint64_t n) const { return config().clock_period * static_cast<double>(n); }
-  uint64_t cycle_at(const sc_core::sc_time& t) const;
+
+  // --- Rings ------------------------------------------------------------------------
+  struct Ring {
+    uint64_t base = 0;
+    uint32_t size_log2 = 12;
+    uint32_t wptr = 0, rptr = 0;
+    bool enabled = false;
+    bool halted = false;
+    uint8_t error = 0, error_opcode = 0;
+    uint32_t completed = 0;
+    // Fetch: words from rptr on, with where the next fetch starts.
+    std::deque<uint32_t> words;
+    uint32_t fetch_ptr = 0;  // ring offset of the first word not fetched
+    bool fetching = false;
+    uint64_t epoch = 0;      // bumped by RESET: completions of older fetches are dropped
+    // Parse and execution.
+    bool busy = false;       // a command is executing
+    bool waiting = false;
+    uint32_t wait_fence = 0;
+    uint64_t wait_value = 0;
+    uint64_t parse_free = 0;     // cycle the parser can take its next word
+    unsigned writes_in_flight = 0;  // DMA writes of this ring not yet acknowledged
+    std::function<void(uint64_t)> on_writes_done;  // a SIGNAL or TIMESTAMP waiting for them
+    uint32_t size() const { return 1u << size_log2; }
+  };
+  void ring_doorbell(unsigned r, uint32_t wptr, uint64_t cycle);
+  void ring_control(unsigned r, uint32_t value, uint64_t cycle);
+  void ring_fetch(unsigned r, uint64_t cycle);
+  void ring_step(unsigned r, uint64_t cycle);  // parse the next command if its words are here
+  void ring_halt(unsigned r, hw::RingError error, uint8_t opcode, uint64_t cycle);
+  void ring_retire(unsigned r, unsigned words, uint64_t cycle);
+  void ring_after_writes(unsigned r, uint64_t cycle, std::function<void(uint64_t)> fn);
+  void release_waits(uint32_t fence, uint64_t cycle);
+  uint32_t ring_state(const Ring& ring) const;
+
+  // --- DMA --------------------------------------------------------------------------
+  struct DmaJob {
+    unsigned ring;
+    hw::CpOpcode op;
+    uint64_t dst = 0, src = 0, bytes = 0;
+    uint32_t pattern = 0;
+    std::function<void(uint64_t)> issued;  // every request of the job is queued
+  };
+  struct DmaRun {
+    DmaJob job;
+    uint64_t next = 0;   // bytes issued
+    unsigned reads = 0;  // COPY reads in flight
+    bool stalled = false;
+    uint64_t last = 0;
+    uint64_t stamp = 0;
+  };
+  static constexpr unsigned kDmaReads = 16;
+  void dma_submit(DmaJob job, uint64_t cycle);
+  void dma_next(uint64_t cycle);
+  void dma_step(uint64_t cycle);
+  void dma_finish(uint64_t cycle);
+  void dma_write(unsigned ring, uint64_t addr, const uint8_t* bytes, uint64_t n);
+
+  // --- State ------------------------------------------------------------------------
+  uint8_t* vram_;
+  uint64_t vram_bytes_;
+  unsigned line_bytes_;
+  std::unique_ptr<Memory> memory_;
+
+  std::map<std::pair<uint64_t, uint64_t>, std::function<void()>> events_;
+  uint64_t seq_ = 0;
+  uint64_t now_ = 0;  // the cycle events have run to
+  sc_core::sc_event wake_;
+  std::vector<MemCompletion> completions_;
+
+  std::array<std::deque<Pending>, 5> port_queue_;
+  std::array<bool, 5> port_armed_{};
+  std::map<uint64_t, Pending> in_flight_;  // by tag
+  uint64_t next_tag_ = 1;
+
+  // Registers.
+  uint64_t port_free_ = 0;  // the register port's next free cycle
+  uint32_t irq_enable_ = 0, fence_sel_ = 0, value_hi_ = 0, cycle_hi_ = 0;
+  uint64_t wdata_ = 0;
+  uint32_t coalesce_ = 0;
+  uint64_t wb_base_ = 0;
+  bool wb_enable_ = false;
+  uint64_t host_addr_ = 0;
+  uint32_t host_errors_ = 0;
+  uint32_t dram_control_ = 0;
+  std::vector<uint32_t> dram_timing_;
 
   // Fence engine.
   std::vector<uint64_t> fences_;
-  std::deque<Record> records_;
-  sc_core::sc_time init_done_;
-  bool overflow_ = false;
-  sc_core::sc_time overflow_since_;
-  uint32_t signal_count_ = 0;
-  uint32_t rewind_count_ = 0;
-  uint32_t fence_errors_ = 0;
+  std::vector<bool> critical_;
+  uint64_t init_done_;       // the table clears for num_fences cycles after reset
+  uint64_t engine_free_ = 0;
+  uint32_t signal_count_ = 0, rewind_count_ = 0, fence_errors_ = 0, wb_count_ = 0;
 
-  // Register block.
-  uint32_t irq_enable_ = 0;
-  uint32_t fence_sel_ = 0;
-  uint32_t value_hi_ = 0;
-  uint32_t cycle_hi_ = 0;
-  uint64_t wdata_ = 0;
-  bool cp_error_flag_ = false;
-  sc_core::sc_time cp_error_since_;
-  sc_core::sc_time port_free_;  // the register port takes one access at a time
-
-  // Command processor.
-  struct Word {
-    uint32_t value;
-    sc_core::sc_time arrived;
+  // Interrupt records.
+  struct Record {
+    uint32_t fence;
+    uint64_t value;
+    int ring;
+    bool critical;
+    uint64_t queued;  // cycle it entered the FIFO
   };
-  enum class Parse { Header, ValueLo, ValueHi };
-  std::deque<Word> cp_queue_;
-  sc_core::sc_time cp_time_;  // when the parser finished its last word
-  Parse cp_parse_ = Parse::Header;
-  uint32_t cp_fence_ = 0;
-  uint64_t cp_value_ = 0;
-  bool cp_is_wait_ = false;
-  bool cp_waiting_ = false;  // a WAIT stalls the queue until a signal satisfies it
-  bool cp_halted_ = false;
-  uint8_t cp_error_ = 0;
-  uint8_t cp_opcode_ = 0;
-  uint32_t cp_completed_ = 0;
-  sc_core::sc_event cp_due_;
+  std::deque<Record> records_;
+  struct Slot {  // a signal whose record is not queued yet
+    uint32_t fence;
+    uint64_t value;
+    int ring;
+    bool critical;
+    std::optional<uint64_t> ready;
+  };
+  std::deque<Slot> slots_;
+  uint64_t slot_base_ = 0;   // id of slots_.front()
+  uint64_t last_record_ = 0;
+  bool overflow_ = false;
+  bool ring_error_ = false;
+  bool irq_level_ = false;
+  std::deque<std::pair<uint64_t, bool>> irq_edges_;  // (cycle, level), in time order
   sc_core::sc_event irq_update_;
-  sc_core::sc_event port_busy_;
+
+  std::vector<Ring> rings_;
+  std::deque<DmaJob> dma_queue_;
+  DmaRun dma_;
+  bool dma_busy_ = false;
+  unsigned dma_rr_ = 0;
 };
 
 }  // namespace kmtsim::sc
