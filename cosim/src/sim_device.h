@@ -19,8 +19,12 @@ class SimDevice final : public kernel::DeviceAccess {
   // Called with the simulated time (ps) at which the interrupt line rose.
   void set_interrupt_handler(std::function<void(uint64_t)> handler) { on_interrupt_ = std::move(handler); }
 
+  ~SimDevice() override;
   uint32_t read32(uint32_t addr) override { return host_->read32(addr); }
   void write32(uint32_t addr, uint32_t value) override { host_->write32(addr, value); }
+  uint8_t* vram() override { return vram_; }
+  uint64_t vram_size() const override { return vram_size_; }
+  void set_probe_handler(std::function<void(const kernel::DeviceProbe&)> handler) override;
   uint64_t now_ps() const override;
   bool run_until_idle() override;
 
@@ -32,6 +36,8 @@ class SimDevice final : public kernel::DeviceAccess {
   sc::Backend backend() const { return device_->backend(); }
 
  private:
+  uint8_t* vram_ = nullptr;  // the preset's VRAM, reserved (zero pages on first touch)
+  uint64_t vram_size_ = 0;
   std::unique_ptr<sc::Device> device_;
   std::unique_ptr<sc::Host> host_;
   std::function<void(uint64_t)> on_interrupt_;

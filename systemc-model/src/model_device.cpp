@@ -465,7 +465,7 @@ void ModelDevice::apply(const Signal& s, uint64_t cycle) {
     slot_ready(id, cycle + timing::kToRecord);
     return;
   }
-  write_back(s.fence, value, cycle + timing::kToWriteBack,
+  write_back(s.fence, value, s.ring, cycle + timing::kToWriteBack,
              [this, id](uint64_t acked) { slot_ready(id, acked + timing::kToRecord); });
 }
 
@@ -480,7 +480,8 @@ void ModelDevice::slot_ready(uint64_t id, uint64_t cycle) {
   }
 }
 
-void ModelDevice::write_back(uint32_t fence, uint64_t value, uint64_t cycle, std::function<void(uint64_t)> acked) {
+void ModelDevice::write_back(uint32_t fence, uint64_t value, int ring, uint64_t cycle,
+                             std::function<void(uint64_t)> acked) {
   const uint64_t addr = wb_base_ + uint64_t{fence} * hw::kFencePageBytes;
   if (!in_vram(addr, 8)) {
     ++fence_errors_;
@@ -490,11 +491,11 @@ void ModelDevice::write_back(uint32_t fence, uint64_t value, uint64_t cycle, std
   std::vector<uint8_t> line(line_bytes_, 0), strobe(line_bytes_, 0);
   std::memcpy(&line[addr % line_bytes_], &value, 8);
   std::fill_n(&strobe[addr % line_bytes_], 8, 1);
-  at(cycle, [this, addr, fence, value, acked, line = std::move(line), strobe = std::move(strobe)]() mutable {
+  at(cycle, [this, addr, fence, value, ring, acked, line = std::move(line), strobe = std::move(strobe)]() mutable {
     request(kPortWriteBack, addr - addr % line_bytes_, true, std::move(line), std::move(strobe),
-            [this, fence, value, acked](uint64_t ack, const uint8_t*) {
+            [this, fence, value, ring, acked](uint64_t ack, const uint8_t*) {
               ++wb_count_;
-              probe({ProbeKind::WrittenBack, fence, value, -2, false, time_of(ack)});
+              probe({ProbeKind::WrittenBack, fence, value, ring, false, time_of(ack)});
               acked(ack);
             });
   });

@@ -76,7 +76,7 @@ class ModelDevice final : public Device {
   void engine_signal(const Signal& s, uint64_t cycle, std::function<void(uint64_t)> granted);
   uint64_t engine_grant(uint64_t cycle);  // the engine takes one request a cycle
   void apply(const Signal& s, uint64_t cycle);
-  void write_back(uint32_t fence, uint64_t value, uint64_t cycle, std::function<void(uint64_t)> acked);
+  void write_back(uint32_t fence, uint64_t value, int ring, uint64_t cycle, std::function<void(uint64_t)> acked);
   void queue_record(uint32_t fence, uint64_t value, int ring, bool critical, uint64_t cycle);
   void slot_ready(uint64_t id, uint64_t cycle);
 

@@ -11,8 +11,9 @@
 #define KMTSIM_ESCAPE_MAGIC 0x4553454Bu /* "KESE" */
 
 typedef enum _KMTSIM_ESCAPE_CODE {
-    KMTSIM_ESCAPE_FENCE_HOPS = 1,   /* KMTSIM_ESCAPE_FENCE_HOPS_DATA */
-    KMTSIM_ESCAPE_DEVICE_INFO = 2   /* KMTSIM_ESCAPE_DEVICE_INFO_DATA */
+    KMTSIM_ESCAPE_FENCE_HOPS = 1,      /* KMTSIM_ESCAPE_FENCE_HOPS_DATA */
+    KMTSIM_ESCAPE_DEVICE_INFO = 2,     /* KMTSIM_ESCAPE_DEVICE_INFO_DATA */
+    KMTSIM_ESCAPE_FENCE_CRITICAL = 3   /* KMTSIM_ESCAPE_FENCE_CRITICAL_DATA */
 } KMTSIM_ESCAPE_CODE;
 
 typedef struct _KMTSIM_ESCAPE_HEADER {
@@ -26,7 +27,11 @@ typedef struct _KMTSIM_FENCE_HOP {
     UINT64 Value;          /* the value the signal asked for */
     UINT64 Delivered;      /* the fence value it produced */
     UINT64 SubmitHostNs;   /* the driver received the signal */
-    UINT64 SubmitSimPs;    /* the signal reached the device */
+    UINT64 SubmitSimPs;    /* the signal reached the device (register write or doorbell) */
+    UINT64 FetchSimPs;     /* a ring parsed its SIGNAL (GPU signals; 0 for CPU signals) */
+    UINT64 UpdateSimPs;    /* the fence table took the value */
+    UINT64 WriteBackSimPs; /* the CPU-visible value (the fence's page) was written */
+    UINT64 RecordSimPs;    /* its interrupt record was queued */
     UINT64 IrqSimPs;       /* the device raised the interrupt for it */
     UINT64 IsrSimPs;       /* the interrupt handler read its record */
     UINT64 IsrHostNs;      /* the interrupt handler started (host time) */
@@ -62,7 +67,21 @@ typedef struct _KMTSIM_ESCAPE_DEVICE_INFO_DATA {
     UINT   FreeFences;     /* hardware fences not in use */
     UINT   NtHandles;      /* open NT handles (shared objects' handles) */
     UINT   CpuWaiters;     /* pending CPU waits */
-    UINT   Reserved;
+    UINT   NumRings;       /* the device's command rings */
+    UINT64 VramBytes;      /* VRAM */
+    UINT64 VramFreeBytes;  /* VRAM not allocated */
+    UINT64 Packets;        /* GPU work packets submitted */
+    UINT64 Preemptions;    /* rings taken back from a context stalled on a WAIT */
+    UINT64 RingErrors;     /* rings halted on a bad command */
 } KMTSIM_ESCAPE_DEVICE_INFO_DATA;
+
+/* Marks a monitored fence latency-critical (its interrupts bypass
+ * coalescing) or clears the mark. In: hSyncObject (a handle of the calling
+ * process), Critical (0 or 1). */
+typedef struct _KMTSIM_ESCAPE_FENCE_CRITICAL_DATA {
+    KMTSIM_ESCAPE_HEADER Header;
+    D3DKMT_HANDLE hSyncObject;
+    UINT   Critical;
+} KMTSIM_ESCAPE_FENCE_CRITICAL_DATA;
 
 #endif /* KMTSIM_ESCAPE_H */

@@ -1,6 +1,8 @@
 // One page of shared memory that holds a monitored fence's CPU-visible value.
-// The kernel maps it read-write; openers get a descriptor they can only map
-// read-only (F_SEAL_FUTURE_WRITE), so no process can store into the value.
+// The kernel maps it read-write over the fence's write-back page in the VRAM
+// window, so the device's write-back is the store; openers get a descriptor
+// they can only map read-only (F_SEAL_FUTURE_WRITE), so no process can store
+// into the value.
 #pragma once
 
 #include "kmtsim/util/unique_fd.h"
@@ -15,8 +17,9 @@ class FencePage {
  public:
   static constexpr size_t kSize = 4096;
 
-  // nullopt when the system is out of memory or descriptors.
-  static std::optional<FencePage> create(uint64_t initial);
+  // Maps the page at `at` (page aligned, replacing what was there; nullptr:
+  // anywhere). nullopt when the system is out of memory or descriptors.
+  static std::optional<FencePage> create(uint64_t initial, uint8_t* at = nullptr);
   FencePage(FencePage&& other) noexcept;
   FencePage& operator=(FencePage&&) = delete;
   FencePage(const FencePage&) = delete;
@@ -27,9 +30,10 @@ class FencePage {
   int fd() const { return fd_.get(); }
 
  private:
-  FencePage(UniqueFd fd, uint64_t* value) : fd_(std::move(fd)), value_(value) {}
+  FencePage(UniqueFd fd, uint64_t* value, bool fixed) : fd_(std::move(fd)), value_(value), fixed_(fixed) {}
   UniqueFd fd_;
   uint64_t* value_ = nullptr;
+  bool fixed_ = false;  // in the VRAM window: zero pages go back there when it goes
 };
 
 }  // namespace kmtsim::kernel

@@ -5,6 +5,7 @@
 #include "d3dkmthk.h"
 #include "kmtsim/kernel/kernel.h"
 #include "objects.h"
+#include "vram.h"
 
 #include <cstdint>
 #include <cwctype>
@@ -28,6 +29,28 @@ struct Kernel::Ctx {
     request.io(in);
     return in.finish();
   }
+};
+
+// One of the device's command rings, as the scheduler sees it. Positions
+// count bytes written since the ring was last reset (they never wrap); the
+// device's pointers are these modulo the ring's size.
+struct Kernel::HwRing {
+  unsigned index = 0;
+  uint64_t base = 0;  // VRAM address of the buffer
+  uint32_t size = 0;  // bytes
+  uint64_t wpos = 0;  // written (the doorbell's value, unwrapped)
+  uint64_t rpos = 0;  // consumed, as last read from RING_RPTR
+  ContextObj* owner = nullptr;
+  struct InFlight {
+    uint64_t start = 0, end = 0;
+    ContextObj* context = nullptr;  // null once the context is gone
+    Packet packet;
+  };
+  std::deque<InFlight> in_flight;
+  std::shared_ptr<SyncObject> progress;  // signalled at the end of a kicked batch
+  uint64_t progress_value = 0;
+  bool kicked = false;  // a progress SIGNAL is queued and not yet delivered
+  uint32_t free_bytes() const { return size - 4 - static_cast<uint32_t>(wpos - rpos); }
 };
 
 namespace flags {
@@ -58,6 +81,8 @@ constexpr uint32_t kAllocStandardAllocation = 1u << 16;
 constexpr uint32_t kAllocKnown = (1u << 23) - 1;
 // D3DKMT_CREATEKEYEDMUTEX2_FLAGS
 constexpr uint32_t kMutexNtSecuritySharing = 0x1;
+// D3DKMT_SUBMITCOMMANDFLAGS: NullRendering, PresentRedirected, NoKmdAccess
+constexpr uint32_t kSubmitKnown = 0x7;
 }  // namespace flags
 
 namespace limits {
@@ -68,6 +93,8 @@ constexpr uint32_t kEnumAdaptersMax = 32;      // EnumAdapters2 with no array (W
 constexpr size_t kMaxPrivateData = 64 * 1024;
 constexpr size_t kMaxNameUnits = 32767;        // UNICODE_STRING.Length is a USHORT of bytes
 constexpr uint32_t kMaxAllocations = 1024;     // D3DKMT_CREATEALLOCATION_MAX
+constexpr uint32_t kRingBytes = 64 * 1024;     // each hardware ring's buffer
+constexpr uint32_t kMaxCommandBytes = 1 << 20; // SubmitCommand's command_length
 constexpr uint64_t kMaxAllocationSize = 1ull << 32;
 constexpr uint64_t kPage = 4096;
 }  // namespace limits
@@ -86,6 +113,13 @@ T* lookup(Process& p, uint32_t handle) {
 
 inline std::shared_ptr<DeviceObj>* lookup_device(Process& p, uint32_t handle) {
   return lookup<std::shared_ptr<DeviceObj>>(p, handle);
+}
+
+// The contexts behind handles already checked to be contexts of `p`.
+inline std::vector<ContextObj*> contexts_of(Process& p, const std::vector<uint32_t>& handles) {
+  std::vector<ContextObj*> out;
+  for (uint32_t h : handles) out.push_back(lookup<std::shared_ptr<ContextObj>>(p, h)->get());
+  return out;
 }
 
 // Generic rights mapped for each object type (spec §1.2).

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -68,9 +69,13 @@ Kernel::Kernel(DeviceAccess& hw, Reactor& reactor, const KernelOptions& options)
 }
 
 Kernel::~Kernel() {
+  hw_.set_probe_handler(nullptr);
   // Everything that holds objects goes while the tables their retirement
   // touches are still here.
-  cp_backlog_.clear();
+  for (auto& r : rings_) {
+    r->in_flight.clear();
+    r->progress.reset();
+  }
   event_fence_.reset();
   for (auto& [key, handle] : nt_by_inode_) reactor_.unwatch(handle->write_end.get());
   nt_by_inode_.clear();
@@ -86,14 +91,49 @@ Kernel::~Kernel() {
 void Kernel::start() {
   hw_.run_until_idle();  // the fence table clears after reset
   if (hw_.read32(reg::ID) != hw::kIdMagic) throw std::runtime_error("no kmtsim device answers at the register window");
+  if (field::VERSION_MAJOR.get(hw_.read32(reg::VERSION)) != (hw::kVersion >> 8))
+    throw std::runtime_error("the device's register map is not version 2");
   const uint32_t caps = hw_.read32(reg::CAPS);
   num_fences_ = field::CAPS_NUM_FENCES.get(caps);
-  cp_queue_depth_ = field::CAPS_CP_FIFO_DEPTH.get(caps);
+  const unsigned num_rings = field::CAPS_NUM_RINGS.get(caps);
+  const uint64_t vram_bytes = uint64_t{1} << field::MEM_CAPS_VRAM_LOG2.get(hw_.read32(reg::MEM_CAPS));
+  if (vram_bytes != hw_.vram_size())
+    throw std::runtime_error("the device has " + std::to_string(vram_bytes) + " bytes of VRAM, the window " +
+                             std::to_string(hw_.vram_size()));
+  // VRAM: the first MiB left unused (no GPU address 0), the fence pages,
+  // then the rings and the heap.
+  vram_ = std::make_unique<Vram>(hw_.vram(), hw_.vram_size());
+  wb_base_ = 1 << 20;
+  if (!vram_->reserve(0, wb_base_ + uint64_t{num_fences_} * FencePage::kSize))
+    throw std::runtime_error("VRAM is too small for the fence pages");
   slots_.assign(num_fences_, nullptr);
   free_slots_.clear();
   for (unsigned k = 0; k < num_fences_; ++k) free_slots_.push_back(static_cast<int>(k));
+  hw_.set_probe_handler([this](const DeviceProbe& p) { on_probe(p); });
+  hw_.write32(reg::FENCE_WB_BASE_LO, static_cast<uint32_t>(wb_base_));
+  hw_.write32(reg::FENCE_WB_BASE_HI, static_cast<uint32_t>(wb_base_ >> 32));
+  hw_.write32(reg::FENCE_WB_CONTROL, field::FENCE_WB_CONTROL_ENABLE.put(1));
+  hw_.write32(reg::IRQ_COALESCE, field::IRQ_COALESCE_COUNT.put(options_.coalesce_count) |
+                                     field::IRQ_COALESCE_TIME.put(options_.coalesce_cycles));
+  for (unsigned k = 0; k < num_rings; ++k) {
+    auto r = std::make_unique<HwRing>();
+    r->index = k;
+    r->size = limits::kRingBytes;
+    const auto base = vram_->allocate(r->size, r->size);
+    if (!base) throw std::runtime_error("VRAM is too small for the rings");
+    r->base = *base;
+    r->progress = new_sync_object(D3DDDI_MONITORED_FENCE, 0, 0);
+    if (!r->progress) throw std::runtime_error("no fence left for the rings");
+    hw_.write32(reg::RING_BASE_LO_AT(k), static_cast<uint32_t>(r->base));
+    hw_.write32(reg::RING_BASE_HI_AT(k), static_cast<uint32_t>(r->base >> 32));
+    hw_.write32(reg::RING_SIZE_AT(k), static_cast<uint32_t>(std::countr_zero(r->size)));
+    hw_.write32(reg::RING_CONTROL_AT(k), field::RING_CONTROL_RESET.put(1) | field::RING_CONTROL_ENABLE.put(1));
+    rings_.push_back(std::move(r));
+  }
+  if (rings_.empty()) throw std::runtime_error("the device has no command ring");
   hw_.write32(reg::IRQ_ENABLE, field::IRQ_ENABLE_FENCE.mask() | field::IRQ_ENABLE_OVERFLOW.mask() |
-                                   field::IRQ_ENABLE_CP_ERROR.mask());
+                                   field::IRQ_ENABLE_RING_ERROR.mask());
+  hw_.run_until_idle();
 }
 
 // --- Processes and handles -----------------------------------------------------------
@@ -299,7 +339,7 @@ int32_t Kernel::op_create_context_virtual(Ctx& c) {
   auto* device = lookup_device(c.proc, req.device);
   if (device == nullptr || req.node_ordinal >= limits::kNumNodes || req.private_data.size() > limits::kMaxPrivateData)
     return STATUS_INVALID_PARAMETER;
-  auto context = std::make_shared<ContextObj>(ContextObj{*device, req.node_ordinal});
+  auto context = new_context(*device, req.node_ordinal);
   const uint32_t h = new_handle(c.proc);
   c.proc.handles.emplace(h, std::move(context));
   c.out(wire::HandleRep{h});
@@ -336,8 +376,9 @@ int32_t Kernel::op_escape(Ctx& c) {
         if (data->Count == data->MaxCount) break;
         if (h.value < data->FirstValue) continue;
         KMTSIM_FENCE_HOP& out = data->Hops[data->Count++];
-        out = KMTSIM_FENCE_HOP{h.value,      h.delivered,   h.submit_host_ns, h.submit_sim_ps, h.irq_sim_ps,
-                               h.isr_sim_ps, h.isr_host_ns, h.dpc_host_ns,    h.woken,         h.from_gpu};
+        out = KMTSIM_FENCE_HOP{h.value,         h.delivered,    h.submit_host_ns, h.submit_sim_ps, h.fetch_sim_ps,
+                               h.update_sim_ps, h.wb_sim_ps,    h.record_sim_ps,  h.irq_sim_ps,    h.isr_sim_ps,
+                               h.isr_host_ns,   h.dpc_host_ns,  h.woken,          h.from_gpu};
       }
       rep.data.resize(sizeof(*data));
       std::memcpy(rep.data.data(), data.get(), sizeof(*data));
@@ -357,8 +398,25 @@ int32_t Kernel::op_escape(Ctx& c) {
       data.FreeFences = static_cast<UINT>(free_slots_.size());
       data.NtHandles = static_cast<UINT>(nt_by_inode_.size());
       data.CpuWaiters = static_cast<UINT>(waiters_.size());
+      data.NumRings = static_cast<UINT>(rings_.size());
+      data.VramBytes = vram_ ? vram_->size() : 0;
+      data.VramFreeBytes = vram_ ? vram_->free_bytes() : 0;
+      data.Packets = stats_.packets;
+      data.Preemptions = stats_.preemptions;
+      data.RingErrors = stats_.ring_errors;
       rep.data.resize(sizeof(data));
       std::memcpy(rep.data.data(), &data, sizeof(data));
+      break;
+    }
+    case KMTSIM_ESCAPE_FENCE_CRITICAL: {
+      if (req.data.size() != sizeof(KMTSIM_ESCAPE_FENCE_CRITICAL_DATA)) return STATUS_INVALID_PARAMETER;
+      KMTSIM_ESCAPE_FENCE_CRITICAL_DATA data;
+      std::memcpy(&data, req.data.data(), sizeof(data));
+      auto* ref = lookup<SyncRef>(c.proc, data.hSyncObject);
+      if (ref == nullptr || ref->object->slot < 0 || data.Critical > 1) return STATUS_INVALID_PARAMETER;
+      hw_.write32(reg::FENCE_CRITICAL, field::FENCE_CRITICAL_INDEX.put(static_cast<uint32_t>(ref->object->slot)) |
+                                           field::FENCE_CRITICAL_SET.put(data.Critical));
+      rep.data = req.data;
       break;
     }
     default: return STATUS_INVALID_PARAMETER;
@@ -391,17 +449,14 @@ void Kernel::interrupt(uint64_t irq_raised_ps) {
                        field::IRQ_REC_INFO_SOURCE.get(info) != 0, hw_.now_ps()});
   }
   const bool overflow = field::IRQ_STATUS_OVERFLOW.get(status) != 0;
-  const bool cp_error = field::IRQ_STATUS_CP_ERROR.get(status) != 0;
-  if (cp_error) {
-    const uint32_t cp = hw_.read32(reg::CP_STATUS);
-    std::fprintf(stderr, "kmtsimd: command processor halted: %s (opcode 0x%02x); resuming\n",
-                 hw::to_string(static_cast<hw::CpError>(field::CP_STATUS_ERROR.get(cp))),
-                 field::CP_STATUS_ERROR_OPCODE.get(cp));
-    ++stats_.cp_errors;
-    hw_.write32(reg::CP_CONTROL, field::CP_CONTROL_RESUME.put(1));
-  }
-  const uint32_t sticky = status & (field::IRQ_STATUS_OVERFLOW.mask() | field::IRQ_STATUS_CP_ERROR.mask());
+  const uint32_t sticky = status & (field::IRQ_STATUS_OVERFLOW.mask() | field::IRQ_STATUS_RING_ERROR.mask());
   if (sticky != 0) hw_.write32(reg::IRQ_STATUS, sticky);
+  if (field::IRQ_STATUS_RING_ERROR.get(status) != 0) {
+    for (auto& r : rings_) {
+      const uint32_t state = field::RING_STATUS_STATE.get(hw_.read32(reg::RING_STATUS_AT(r->index)));
+      if (state == static_cast<uint32_t>(hw::RingState::HALTED)) ring_fault(*r);
+    }
+  }
   stats_.records += records.size();
 
   // DPC: deliver each value, in the device's order.
@@ -423,13 +478,38 @@ void Kernel::interrupt(uint64_t irq_raised_ps) {
       deliver(*o, value, false, irq_raised_ps, hw_.now_ps());
     }
   }
-  // Signals may have released a WAIT: queued commands can go in now.
-  if (!cp_backlog_.empty()) drain_commands();
+  // Rings that drained, or contexts that wait for one: the scheduler's turn.
+  bool work = !ring_waiters_.empty() || !quarantine_.empty();
+  for (auto& r : rings_) work = work || (r->owner != nullptr && !r->owner->queue.empty());
+  if (work) schedule();
+}
+
+void Kernel::on_probe(const DeviceProbe& p) {
+  if (p.fence >= slots_.size() || slots_[p.fence] == nullptr) return;
+  SyncObject& o = *slots_[p.fence];
+  auto& pending = p.ring < 0 ? o.pending_cpu : o.pending_gpu;
+  uint64_t Hop::*stage = nullptr;
+  switch (p.kind) {
+    case DeviceProbe::CommandFetched: stage = &Hop::fetch_sim_ps; break;
+    case DeviceProbe::FenceUpdated: stage = &Hop::update_sim_ps; break;
+    case DeviceProbe::WrittenBack: stage = &Hop::wb_sim_ps; break;
+    case DeviceProbe::RecordQueued: stage = &Hop::record_sim_ps; break;
+  }
+  // The oldest signal of this source that has not passed this stage yet.
+  for (Hop& h : pending) {
+    if (h.*stage != 0) continue;
+    h.*stage = p.time_ps;
+    break;
+  }
 }
 
 void Kernel::deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t irq_ps, uint64_t isr_ps) {
+  // The device wrote the value to the fence's page (write-back) before it
+  // queued the record: the CPU-visible value is already there, and a newer
+  // one may be too, so the page is left alone.
   object.value = value;
-  object.page->store(value);
+  for (auto& r : rings_)
+    if (r->progress.get() == &object) r->kicked = false;
   Hop hop;
   auto& pending = from_gpu ? object.pending_gpu : object.pending_cpu;
   const bool traced = !pending.empty();

@@ -33,17 +33,21 @@ struct DeviceObj {
   uint32_t flags = 0;
 };
 
-struct ContextObj {
-  std::shared_ptr<DeviceObj> device;
-  uint32_t node = 0;
-};
+// GPU work of one context: whole commands, and the fences its SIGNALs update
+// (for the hop log).
+struct Hop;
+struct SyncObject;
 
 // The hops of one fence signal, from submission to the DPC that delivered it.
 struct Hop {
   uint64_t value = 0;          // the value the signal asked for
   uint64_t delivered = 0;      // the fence value it produced
   uint64_t submit_host_ns = 0;
-  uint64_t submit_sim_ps = 0;  // the signal reached the device
+  uint64_t submit_sim_ps = 0;  // the signal reached the device (doorbell or register write)
+  uint64_t fetch_sim_ps = 0;   // a ring parsed the SIGNAL (GPU signals)
+  uint64_t update_sim_ps = 0;  // the fence table took the value
+  uint64_t wb_sim_ps = 0;      // the write-back of the value was acknowledged
+  uint64_t record_sim_ps = 0;  // its interrupt record was queued
   uint64_t irq_sim_ps = 0;     // the interrupt for it was raised
   uint64_t isr_sim_ps = 0;     // the ISR read its record
   uint64_t isr_host_ns = 0;    // the ISR started
@@ -51,6 +55,31 @@ struct Hop {
   uint32_t woken = 0;
   uint8_t from_gpu = 0;
 };
+
+struct SignalNote {
+  size_t word = 0;  // where its SIGNAL command starts in the packet
+  std::shared_ptr<SyncObject> fence;
+  Hop hop;
+  bool logged = false;  // its hop is in the fence's pending list
+};
+
+struct Packet {
+  std::vector<uint32_t> words;
+  std::vector<SignalNote> signals;
+  std::vector<std::shared_ptr<SyncObject>> refs;  // fences its WAITs name: kept alive while it may run
+};
+
+struct ContextObj {
+  std::shared_ptr<DeviceObj> device;
+  uint32_t node = 0;
+  uint64_t id = 0;
+  std::deque<Packet> queue;  // not yet on a ring
+  int ring = -1;             // the hardware ring it runs on (-1: none bound)
+  bool waiting_for_ring = false;
+  std::shared_ptr<SyncObject> join;  // SignalFromGpu2 across contexts: this one's progress
+  uint64_t join_value = 0;
+};
+
 
 struct Waiter;
 
@@ -79,9 +108,9 @@ struct Allocation {
   uint64_t sysmem_address = 0;      // standard: the creator's pSystemMem
   uint64_t creator_process = 0;     // standard: only the creator can lock it
   uint32_t desc_flags = 0;          // video memory: KMTSIM_ALLOCATION_* flags
-  uint64_t gpu_va = 0;
+  uint64_t gpu_va = 0;               // video memory: its VRAM address
   std::vector<uint8_t> driver_data;  // what the driver reports as the allocation's private data
-  UniqueFd memory;                   // video memory: the backing memfd
+  UniqueFd memory;                   // video memory: the backing memfd, mapped over VRAM at gpu_va
 };
 
 struct Resource {
@@ -187,12 +216,6 @@ struct KeyedMutex {
   std::deque<AcquireTicket*> waiting;  // in arrival order
 };
 
-// A command the command queue had no room for yet, in submission order.
-struct PendingCommand {
-  std::vector<uint32_t> words;
-  std::shared_ptr<SyncObject> signals;  // a SIGNAL: its fence, for the hop record
-  Hop hop;
-};
 
 struct Process {
   uint64_t id = 0;

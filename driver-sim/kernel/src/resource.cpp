@@ -15,7 +15,7 @@ namespace kmtsim::kernel {
 
 namespace {
 
-constexpr uint64_t kAllocationVaBase = 0x0000'0002'0000'0000ull;
+constexpr uint64_t kSysmemVaBase = 0x0000'8000'0000'0000ull;  // standard allocations: not GPU-reachable here
 constexpr uint32_t kDestroyAllocation2Known = 0x3 | 0x80000000u;  // AssumeNotInUse, SynchronousDestroy, SystemUseOnly
 
 std::vector<uint8_t> desc_bytes(uint64_t size, uint32_t flags) {
@@ -73,7 +73,7 @@ int32_t Kernel::op_create_allocation(Ctx& c) {
         req.standard_size > limits::kMaxAllocationSize || req.allocations.size() != 1 ||
         req.allocations[0].sysmem == 0 || !req.resource_driver_data.empty())
       return STATUS_INVALID_PARAMETER;
-    auto a = std::make_shared<Allocation>();
+    auto a = new_allocation();
     a->size = req.standard_size;
     a->standard = true;
     a->sysmem_address = req.allocations[0].sysmem;
@@ -89,21 +89,35 @@ int32_t Kernel::op_create_allocation(Ctx& c) {
       if (d.Magic != KMTSIM_ALLOCATION_MAGIC || d.Version != KMTSIM_ALLOCATION_VERSION || d.Size == 0 ||
           d.Size > limits::kMaxAllocationSize || (d.Flags & ~KMTSIM_ALLOCATION_CPU_VISIBLE) != 0 || d.Reserved != 0)
         return STATUS_INVALID_PARAMETER;
-      auto a = std::make_shared<Allocation>();
+      auto a = new_allocation();
       a->size = (d.Size + limits::kPage - 1) / limits::kPage * limits::kPage;
       a->desc_flags = d.Flags;
       a->driver_data = desc_bytes(a->size, d.Flags);
       made.push_back(std::move(a));
     }
-    // Back them (after every check, so a failure leaves nothing behind).
+    // Back them (after every check, so a failure leaves nothing behind):
+    // a shared memory object, placed in VRAM, its GPU address its place.
     for (auto& a : made) {
       a->memory.reset(::memfd_create("kmtsim-allocation", MFD_CLOEXEC));
       if (!a->memory || ::ftruncate(a->memory.get(), static_cast<off_t>(a->size)) != 0) return STATUS_NO_MEMORY;
+      const auto addr = vram_->allocate(a->size);
+      if (!addr) {
+        a->memory.reset();  // nothing to give back for this one
+        return STATUS_NO_MEMORY;
+      }
+      a->gpu_va = *addr;
+      if (!vram_->map(a->gpu_va, a->memory.get(), a->size)) {
+        vram_->release(a->gpu_va, a->size);
+        a->memory.reset();
+        return STATUS_NO_MEMORY;
+      }
     }
   }
   for (auto& a : made) {
-    a->gpu_va = kAllocationVaBase + next_gpu_va_;
-    next_gpu_va_ += a->size + limits::kPage;  // a guard page between allocations
+    if (!a->standard) continue;
+    // System memory: outside VRAM, where no GPU command can name it.
+    a->gpu_va = kSysmemVaBase + next_sysmem_va_;
+    next_sysmem_va_ += a->size + limits::kPage;  // a guard page between allocations
   }
 
   wire::CreateAllocationRep rep;

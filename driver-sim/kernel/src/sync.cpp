@@ -9,15 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace kmtsim::kernel {
 
 namespace reg = hw::reg;
 namespace field = hw::field;
-
-namespace {
-constexpr uint64_t kFenceVaBase = 0x0000'0001'0000'0000ull;  // fence pages in the GPU VA space
-}
 
 std::shared_ptr<SyncObject> Kernel::new_sync_object(uint32_t type, uint32_t flags, uint64_t initial) {
   std::shared_ptr<SyncObject> object(new SyncObject, [this](SyncObject* o) { retire_sync_object(o); });
@@ -28,12 +25,14 @@ std::shared_ptr<SyncObject> Kernel::new_sync_object(uint32_t type, uint32_t flag
   ++live_syncs_;
   if (type != D3DDDI_MONITORED_FENCE) return object;
   if (free_slots_.empty()) return nullptr;
-  auto page = FencePage::create(initial);
-  if (!page) return nullptr;
   const int slot = free_slots_.front();
+  // The page lies over the fence's write-back page: the device writes it.
+  const uint64_t va = wb_base_ + static_cast<uint64_t>(slot) * FencePage::kSize;
+  auto page = FencePage::create(initial, vram_->at(va));
+  if (!page) return nullptr;
   free_slots_.pop_front();
   object->slot = slot;
-  object->gpu_va = kFenceVaBase + static_cast<uint64_t>(slot) * FencePage::kSize;
+  object->gpu_va = va;
   object->page.emplace(std::move(*page));
   slots_[static_cast<size_t>(slot)] = object.get();
   // The device's fence holds the value; a CPU signal (store) sets it.
@@ -220,51 +219,6 @@ int32_t Kernel::op_wait_from_cpu(Ctx& c) {
 
 // --- GPU signal and wait ------------------------------------------------------------
 
-void Kernel::push_command(std::span<const uint32_t> words, std::shared_ptr<SyncObject> signals,
-                          uint64_t received_host_ns) {
-  PendingCommand cmd;
-  cmd.words.assign(words.begin(), words.end());
-  if (signals) {
-    cmd.hop.value = words.size() == 3 ? (uint64_t{words[2]} << 32 | words[1]) : 0;
-    cmd.hop.from_gpu = 1;
-    cmd.hop.submit_host_ns = received_host_ns;
-    cmd.signals = std::move(signals);
-  }
-  cp_backlog_.push_back(std::move(cmd));
-  drain_commands();
-}
-
-void Kernel::drain_commands() {
-  bool ran = false;
-  while (!cp_backlog_.empty()) {
-    PendingCommand& cmd = cp_backlog_.front();
-    const uint32_t status = hw_.read32(reg::CP_STATUS);
-    const uint32_t level = field::CP_STATUS_LEVEL.get(status);
-    if (field::CP_STATUS_HALTED.get(status) || level + cmd.words.size() > cp_queue_depth_) {
-      // Full (or halted, which the interrupt handler resumes): let the
-      // device run once. A queue stalled on a WAIT stays full; the commands
-      // wait here and go in after the next interrupt.
-      if (ran || field::CP_STATUS_WAITING.get(status)) return;
-      hw_.run_until_idle();
-      ran = true;
-      continue;
-    }
-    for (uint32_t w : cmd.words) hw_.write32(reg::CP_PUSH, w);
-    if (cmd.signals) {
-      cmd.hop.submit_sim_ps = hw_.now_ps();
-      cmd.signals->pending_gpu.push_back(cmd.hop);
-    }
-    cp_backlog_.pop_front();
-  }
-}
-
-void Kernel::signal_on_gpu(const std::shared_ptr<SyncObject>& object, uint64_t value, uint64_t received_host_ns) {
-  const uint32_t words[3] = {(uint32_t{static_cast<uint8_t>(hw::CpOpcode::SIGNAL)} << 24) |
-                                 static_cast<uint32_t>(object->slot),
-                             static_cast<uint32_t>(value), static_cast<uint32_t>(value >> 32)};
-  push_command(words, object, received_host_ns);
-}
-
 namespace {
 
 // Checks the objects of a GPU signal or wait: monitored fences this process
@@ -295,9 +249,11 @@ int32_t Kernel::op_signal_from_gpu(Ctx& c) {
   std::vector<std::shared_ptr<SyncObject>> objects;
   if (const int32_t s = gpu_objects(c.proc, req.handles, true, options_.access_checks, objects); s != STATUS_SUCCESS)
     return s;
-  for (size_t k = 0; k < objects.size(); ++k) signal_on_gpu(objects[k], req.values[k], c.received_host_ns);
   // The GPU work runs after the call returns: the caller does not wait for it.
-  return STATUS_SUCCESS;
+  ContextObj* context = lookup<std::shared_ptr<ContextObj>>(c.proc, req.context)->get();
+  std::vector<std::pair<std::shared_ptr<SyncObject>, uint64_t>> signals;
+  for (size_t k = 0; k < objects.size(); ++k) signals.emplace_back(objects[k], req.values[k]);
+  return signal_after({context}, signals, c.received_host_ns);
 }
 
 int32_t Kernel::op_signal_from_gpu2(Ctx& c) {
@@ -328,18 +284,17 @@ int32_t Kernel::op_signal_from_gpu2(Ctx& c) {
     event_fence_->waiters.insert(w);
     c.proc.waiters.insert(w);
     waiters_.emplace(w->id, std::move(waiter));
-    signal_on_gpu(event_fence_, target, c.received_host_ns);
-    return STATUS_SUCCESS;
+    return signal_after(contexts_of(c.proc, req.contexts), {{event_fence_, target}}, c.received_host_ns);
   }
   if (req.handles.empty() || req.handles.size() > limits::kMaxObjectsPerCall || req.values.size() != req.handles.size())
     return STATUS_INVALID_PARAMETER;
   std::vector<std::shared_ptr<SyncObject>> objects;
   if (const int32_t s = gpu_objects(c.proc, req.handles, true, options_.access_checks, objects); s != STATUS_SUCCESS)
     return s;
-  // One command queue serves every context, in order: one signal after the
-  // work of all of them is the broadcast.
-  for (size_t k = 0; k < objects.size(); ++k) signal_on_gpu(objects[k], req.values[k], c.received_host_ns);
-  return STATUS_SUCCESS;
+  // The broadcast: the signals follow the work every context queued before.
+  std::vector<std::pair<std::shared_ptr<SyncObject>, uint64_t>> signals;
+  for (size_t k = 0; k < objects.size(); ++k) signals.emplace_back(objects[k], req.values[k]);
+  return signal_after(contexts_of(c.proc, req.contexts), signals, c.received_host_ns);
 }
 
 int32_t Kernel::op_wait_from_gpu(Ctx& c) {
@@ -352,13 +307,15 @@ int32_t Kernel::op_wait_from_gpu(Ctx& c) {
   if (const int32_t s = gpu_objects(c.proc, req.handles, false, options_.access_checks, objects); s != STATUS_SUCCESS)
     return s;
   // Work queued after this waits until every object reaches its value.
+  Packet p;
   for (size_t k = 0; k < objects.size(); ++k) {
     const uint64_t v = req.values[k];
-    const uint32_t words[3] = {(uint32_t{static_cast<uint8_t>(hw::CpOpcode::WAIT)} << 24) |
-                                   static_cast<uint32_t>(objects[k]->slot),
-                               static_cast<uint32_t>(v), static_cast<uint32_t>(v >> 32)};
-    push_command(words);
+    p.words.push_back((uint32_t{static_cast<uint8_t>(hw::CpOpcode::WAIT)} << 24) | static_cast<uint32_t>(objects[k]->slot));
+    p.words.push_back(static_cast<uint32_t>(v));
+    p.words.push_back(static_cast<uint32_t>(v >> 32));
+    p.refs.push_back(objects[k]);
   }
+  submit(*lookup<std::shared_ptr<ContextObj>>(c.proc, req.context)->get(), std::move(p));
   return STATUS_SUCCESS;
 }
 
@@ -369,9 +326,20 @@ int32_t Kernel::op_submit_command(Ctx& c) {
   for (uint32_t h : req.contexts)
     if (lookup<std::shared_ptr<ContextObj>>(c.proc, h) == nullptr) return STATUS_INVALID_PARAMETER;
   if (req.private_data.size() > limits::kMaxPrivateData) return STATUS_INVALID_PARAMETER;
-  // Command buffers are fetched by the command processor from memory; until
-  // the device's rings in video memory exist there is nothing to fetch from.
-  return STATUS_NOT_SUPPORTED;
+  if ((req.flags & ~flags::kSubmitKnown) != 0) return STATUS_INVALID_PARAMETER;
+  // The command buffer: whole commands in an allocation the caller holds.
+  if (req.command_length == 0 || req.command_length % 4 != 0 || req.command_length > limits::kMaxCommandBytes ||
+      req.command_buffer % 4 != 0 || allocation_at(c.proc, req.command_buffer, req.command_length, false) == nullptr)
+    return STATUS_INVALID_PARAMETER;
+  // Taken at submission: what the process writes there later does not matter.
+  Packet p;
+  p.words.resize(req.command_length / 4);
+  std::memcpy(p.words.data(), vram_->at(req.command_buffer), req.command_length);
+  if (const int32_t s = validate_commands(c.proc, p.words); s != STATUS_SUCCESS) return s;
+  const auto contexts = contexts_of(c.proc, req.contexts);
+  for (size_t k = 0; k + 1 < contexts.size(); ++k) submit(*contexts[k], Packet(p));
+  submit(*contexts.back(), std::move(p));
+  return STATUS_SUCCESS;
 }
 
 }  // namespace kmtsim::kernel

@@ -1,5 +1,7 @@
 // What the kernel side needs from the device and its host: register access,
-// simulated time, and a way to let the device finish its work.
+// the VRAM (the device's memory, mapped into this process: the kernel places
+// allocations, fence pages and rings in it), simulated time, the device's
+// probes, and a way to let the device finish its work.
 #pragma once
 
 #include <cstdint>
@@ -7,11 +9,28 @@
 
 namespace kmtsim::kernel {
 
+// A device probe event (docs/device.md, "Probes"), in simulated picoseconds.
+struct DeviceProbe {
+  enum Kind : uint8_t { CommandFetched, FenceUpdated, WrittenBack, RecordQueued };
+  Kind kind;
+  uint32_t fence;
+  uint64_t value;
+  int ring;  // the ring that signalled; -1: a CPU signal
+  bool dropped;
+  uint64_t time_ps;
+};
+
 class DeviceAccess {
  public:
   virtual ~DeviceAccess() = default;
   virtual uint32_t read32(uint32_t addr) = 0;
   virtual void write32(uint32_t addr, uint32_t value) = 0;
+  // The VRAM: device address a is vram()[a], vram_size() bytes. The kernel
+  // may map memory over parts of it (MAP_FIXED), in whole pages.
+  virtual uint8_t* vram() = 0;
+  virtual uint64_t vram_size() const = 0;
+  // Every probe event of the device goes to `handler` (nullptr: none).
+  virtual void set_probe_handler(std::function<void(const DeviceProbe&)> handler) = 0;
   // Simulated time now, in picoseconds.
   virtual uint64_t now_ps() const = 0;
   // Simulates until the device is idle, calling the kernel's interrupt

@@ -35,8 +35,10 @@ struct Hop;
 struct KeyedMutex;
 struct Resource;
 struct AcquireTicket;
-struct PendingCommand;
 struct SyncRef;
+struct Packet;
+struct ContextObj;
+struct Allocation;
 
 struct KernelOptions {
   uint32_t luid_low = 0x4B4D5400;  // 'KMT\0'
@@ -46,6 +48,8 @@ struct KernelOptions {
   uint64_t seed = 0;               // handle numbering; 0 = random
   uint32_t first_handle_index = 0; // every process's first handle index; 0 = random per process
   size_t hop_log_depth = 1 << 16;  // delivered hops kept per fence
+  uint32_t coalesce_count = 0;     // IRQ_COALESCE: records per interrupt (0, 1: none)
+  uint32_t coalesce_cycles = 0;    // ...or the longest a record waits (0: no limit)
 };
 
 struct KernelStats {
@@ -53,8 +57,10 @@ struct KernelStats {
   uint64_t interrupts = 0;
   uint64_t records = 0;
   uint64_t resyncs = 0;
-  uint64_t cp_errors = 0;
+  uint64_t ring_errors = 0;
   uint64_t waits_woken = 0;
+  uint64_t packets = 0;
+  uint64_t preemptions = 0;
 };
 
 class Kernel {
@@ -65,7 +71,9 @@ class Kernel {
   Kernel& operator=(const Kernel&) = delete;
 
   // Brings the device up: waits for the fence table to clear, reads its
-  // capabilities, enables interrupts.
+  // capabilities, lays out VRAM (fence pages, rings, the heap), turns on
+  // write-back and the rings, enables interrupts. Throws std::runtime_error
+  // when the device is not usable.
   void start();
   // Device removal: every monitored fence goes to UINT64_MAX (unless made with
   // NoSignalMaxValueOnTdr) and every CPU waiter is released.
@@ -167,15 +175,34 @@ class Kernel {
 
   // Device work.
   void deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t irq_ps, uint64_t isr_ps);
+  void on_probe(const DeviceProbe& p);
   bool satisfied(const Waiter& waiter) const;
   void complete(Waiter* waiter, uint64_t code);
   void cancel_waiter(Waiter* waiter);
-  // Queues a command for the command processor; SIGNALs name their fence.
-  void push_command(std::span<const uint32_t> words, std::shared_ptr<SyncObject> signals = nullptr,
-                    uint64_t received_host_ns = 0);
-  // Moves queued commands into the device's queue while they fit.
-  void drain_commands();
-  void signal_on_gpu(const std::shared_ptr<SyncObject>& object, uint64_t value, uint64_t received_host_ns);
+
+  // GPU work (gpu.cpp): each context queues packets of whole commands; the
+  // scheduler binds contexts to the device's rings, writes their packets and
+  // rings the doorbells, preempts a waiting ring when a context needs one.
+  std::shared_ptr<ContextObj> new_context(std::shared_ptr<struct DeviceObj> device, uint32_t node);
+  void context_gone(ContextObj* context);
+  void submit(ContextObj& context, Packet&& packet);
+  // SIGNALs of each (fence, value) after everything `contexts` queued before.
+  int32_t signal_after(const std::vector<ContextObj*>& contexts,
+                       const std::vector<std::pair<std::shared_ptr<SyncObject>, uint64_t>>& signals,
+                       uint64_t received_host_ns);
+  void schedule();
+  void bind_waiting();
+  struct HwRing;
+  void reap(HwRing& ring);
+  void preempt(HwRing& ring, bool skip_faulty);
+  void kick(HwRing& ring);
+  bool write_packets(HwRing& ring);
+  void ring_fault(HwRing& ring);
+  std::shared_ptr<Allocation> new_allocation();
+  // Where in VRAM `bytes` at `va` lie inside one allocation this process
+  // holds (with write access if `write`); nullptr otherwise.
+  const Allocation* allocation_at(Process& process, uint64_t va, uint64_t bytes, bool write);
+  int32_t validate_commands(Process& process, std::span<const uint32_t> words);
 
   DeviceAccess& hw_;
   Reactor& reactor_;
@@ -185,7 +212,17 @@ class Kernel {
 
   std::shared_ptr<struct Adapter> adapter_;
   unsigned num_fences_ = 0;
-  unsigned cp_queue_depth_ = 0;
+  std::unique_ptr<class Vram> vram_;
+  uint64_t wb_base_ = 0;        // fence i's page: wb_base_ + i * 4096
+  std::vector<std::unique_ptr<HwRing>> rings_;
+  std::deque<ContextObj*> ring_waiters_;  // contexts with work and no ring, first come first served
+  std::map<uint64_t, ContextObj*> contexts_;
+  uint64_t next_context_id_ = 1;
+  struct Quarantined {
+    uint64_t addr, bytes;
+    std::vector<uint64_t> positions;  // every ring's write position when it was freed
+  };
+  std::deque<Quarantined> quarantine_;  // freed VRAM the rings may still reach
   std::vector<SyncObject*> slots_;
   std::deque<int> free_slots_;  // least recently freed first
   uint64_t next_object_id_ = 1;
@@ -204,11 +241,10 @@ class Kernel {
   std::map<uint32_t, std::weak_ptr<Resource>> global_resources_;
   std::map<uint32_t, std::weak_ptr<KeyedMutex>> global_mutexes_;
   uint64_t next_ticket_ = 1;
-  std::deque<struct PendingCommand> cp_backlog_;
   std::shared_ptr<SyncObject> event_fence_;  // SignalFromGpu2 with EnqueueCpuEvent
   uint64_t event_fence_target_ = 0;
   uint64_t isr_host_ns_ = 0;  // when the interrupt handler last started
-  uint64_t next_gpu_va_ = 0;
+  uint64_t next_sysmem_va_ = 0;
 };
 
 }  // namespace kmtsim::kernel
