@@ -131,6 +131,7 @@ int sc_main(int argc, char* argv[]) {
 
     const sc_core::sc_time slice(10, sc_core::SC_US);
     while (!stop) {
+      if (!device.active()) kernel.device_idle();
       if (device.active()) {
         if (deterministic) {
           device.run_until_idle();

@@ -2,6 +2,9 @@
  * be filled the way Windows C code fills them (anonymous unions included).
  * Exit status 0 means every check matched. */
 #include "d3dkmthk.h"
+#include "kmtsim/allocation.h"
+#include "kmtsim/escape.h"
+#include "kmtsim/gpu_commands.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +93,17 @@ int main(void)
     expect("STATUS_INVALID_PARAMETER", (UINT32)STATUS_INVALID_PARAMETER, 0xC000000Du);
     expect("NT_SUCCESS(STATUS_TIMEOUT)", NT_SUCCESS(STATUS_TIMEOUT), 1);
     expect("D3DDDI_SYNC_OBJECT_ALL_ACCESS", D3DDDI_SYNC_OBJECT_ALL_ACCESS, 0x001F0003u);
+
+    {
+        /* Command buffers: the device's encoding, from C. */
+        UINT words[8];
+        expect("kmtsim_cmd_copy words", kmtsim_cmd_copy(words, 0x123456789ull, 0x40ull, 256), KMTSIM_CMD_COPY_WORDS);
+        expect("COPY header", words[0], 0x04000000u);
+        expect("COPY destination high", words[2], 0x1u);
+        expect("COPY bytes", words[5], 256);
+        expect("kmtsim_cmd_nop words", kmtsim_cmd_nop(words, 3), 1);
+        expect("NOP header", words[0], 0x01000003u);
+    }
 
     printf("%s\n", failures ? "C header check failed" : "C header check passed");
     return failures ? 1 : 0;

@@ -1,8 +1,7 @@
 // Allocations and resources (spec §4), their sharing (spec §2, §5), and
 // video-memory allocations locked by the CPU.
 #define CATCH_CONFIG_MAIN
-#include "driver_fixture.h"
-#include "kmtsim/allocation.h"
+#include "alloc_fixture.h"
 
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -13,18 +12,6 @@
 using namespace kmtsim::test;
 
 namespace {
-
-constexpr UINT kCreateResource = 1u << 0;
-constexpr UINT kCreateShared = 1u << 1;
-constexpr UINT kExistingSysMem = 1u << 5;
-constexpr UINT kNtSecuritySharing = 1u << 6;
-constexpr UINT kStandardAllocation = 1u << 16;
-
-D3DKMT_CREATEALLOCATIONFLAGS flags_of(UINT v) {
-  D3DKMT_CREATEALLOCATIONFLAGS f;
-  std::memcpy(&f, &v, sizeof(v));
-  return f;
-}
 
 // The standard allocation of the spec's §4 tests, over 64 KiB of our memory.
 struct Standard {
@@ -54,39 +41,6 @@ struct Standard {
 NTSTATUS destroy(D3DKMT_HANDLE device, D3DKMT_HANDLE resource, const D3DKMT_HANDLE* list = nullptr, UINT count = 0) {
   D3DKMT_DESTROYALLOCATION d{device, resource, list, count};
   return D3DKMTDestroyAllocation(&d);
-}
-
-// A resource of video-memory allocations, CPU-visible.
-struct Video {
-  std::vector<KMTSIM_ALLOCATION_DESC> descs;
-  std::vector<D3DDDI_ALLOCATIONINFO2> infos;
-  D3DKMT_CREATEALLOCATION create{};
-  unsigned char runtime[5] = {1, 2, 3, 4, 5};
-
-  Video(D3DKMT_HANDLE device, UINT flags, std::vector<UINT64> sizes) {
-    for (UINT64 s : sizes) descs.push_back({KMTSIM_ALLOCATION_MAGIC, KMTSIM_ALLOCATION_VERSION, s, KMTSIM_ALLOCATION_CPU_VISIBLE, 0});
-    infos.resize(sizes.size());
-    for (size_t k = 0; k < sizes.size(); ++k) {
-      infos[k].pPrivateDriverData = &descs[k];
-      infos[k].PrivateDriverDataSize = sizeof(KMTSIM_ALLOCATION_DESC);
-    }
-    create.hDevice = device;
-    create.Flags = flags_of(kCreateResource | flags);
-    create.NumAllocations = static_cast<UINT>(sizes.size());
-    create.pAllocationInfo2 = infos.data();
-    create.pPrivateRuntimeData = runtime;
-    create.PrivateRuntimeDataSize = sizeof(runtime);
-  }
-  NTSTATUS run() { return D3DKMTCreateAllocation2(&create); }
-};
-
-void* lock(D3DKMT_HANDLE device, D3DKMT_HANDLE allocation, NTSTATUS* status = nullptr) {
-  D3DKMT_LOCK2 l{};
-  l.hDevice = device;
-  l.hAllocation = allocation;
-  const NTSTATUS s = D3DKMTLock2(&l);
-  if (status != nullptr) *status = s;
-  return s == STATUS_SUCCESS ? l.pData : nullptr;
 }
 
 }  // namespace

@@ -294,55 +294,83 @@ void Kernel::schedule() {
   }
 }
 
-void Kernel::bind_waiting() {
-  while (!ring_waiters_.empty()) {
-    ContextObj* c = ring_waiters_.front();
-    if (c->queue.empty() || c->ring >= 0) {
-      ring_waiters_.pop_front();
-      c->waiting_for_ring = false;
-      continue;
-    }
-    HwRing* ring = nullptr;
-    for (int pass = 0; pass < 2 && ring == nullptr; ++pass) {
-      for (auto& r : rings_) {
-        if (pass == 1) {
-          reap(*r);
-          // An owner with nothing left to run gives its ring up.
-          if (r->owner != nullptr && r->owner->queue.empty() && r->in_flight.empty()) {
-            r->owner->ring = -1;
-            r->owner = nullptr;
-          }
-        }
-        if (r->owner == nullptr && r->in_flight.empty()) {
-          ring = r.get();
-          break;
+bool Kernel::ready(const ContextObj& c) const {
+  if (c.queue.empty() || c.queue.front().words.size() < 3) return !c.queue.empty();
+  const auto& w = c.queue.front().words;
+  if (static_cast<Op>(w[0] >> 24) != Op::WAIT) return true;
+  const size_t slot = w[0] & 0xFFFF;
+  if (slot >= slots_.size() || slots_[slot] == nullptr) return true;
+  const SyncObject& o = *slots_[slot];
+  const uint64_t have = std::max(o.value, o.page ? o.page->load() : 0);
+  return have >= (uint64_t{w[1]} | (uint64_t{w[2]} << 32));
+}
+
+Kernel::HwRing* Kernel::free_ring() {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& r : rings_) {
+      if (pass == 1) {
+        reap(*r);
+        // An owner with nothing left to run gives its ring up.
+        if (r->owner != nullptr && r->owner->queue.empty() && r->in_flight.empty()) {
+          r->owner->ring = -1;
+          r->owner = nullptr;
         }
       }
+      if (r->owner == nullptr && r->in_flight.empty()) return r.get();
     }
+  }
+  return nullptr;
+}
+
+void Kernel::bind_waiting() {
+  std::erase_if(ring_waiters_, [](ContextObj* c) {
+    if (!c->queue.empty() && c->ring < 0) return false;
+    c->waiting_for_ring = false;
+    return true;
+  });
+  while (!ring_waiters_.empty()) {
+    // A free ring goes to the first in line, ready or not: a WAIT the GPU
+    // releases by itself costs nobody anything.
+    ContextObj* c = ring_waiters_.front();
+    HwRing* ring = free_ring();
     if (ring == nullptr) {
-      // A ring stalled on a WAIT is taken back; its context waits its turn.
+      // None free: a ring stalled on a WAIT is taken back, but only for a
+      // context that can run now (else the two would only swap stalls).
+      const auto it = std::find_if(ring_waiters_.begin(), ring_waiters_.end(), [this](ContextObj* w) { return ready(*w); });
+      if (it == ring_waiters_.end()) {
+        for (auto& r : rings_) kick(*r);  // each tells us when it drains
+        return;
+      }
+      c = *it;
       for (auto& r : rings_) {
         if (r->owner == nullptr) continue;
         const uint32_t state = field::RING_STATUS_STATE.get(hw_.read32(reg::RING_STATUS_AT(r->index)));
         if (state != static_cast<uint32_t>(hw::RingState::WAITING)) continue;
-        preempt(*r, false);
+        preempt(*r, false);  // its owner goes to the back of the line
         ++stats_.preemptions;
         if (r->owner == nullptr && r->in_flight.empty()) {
           ring = r.get();
           break;
         }
       }
+      if (ring == nullptr) {
+        for (auto& r : rings_) kick(*r);
+        return;
+      }
     }
-    if (ring == nullptr) {
-      // Every ring is running: each tells us when it drains.
-      for (auto& r : rings_) kick(*r);
-      return;
-    }
-    ring_waiters_.pop_front();
+    ring_waiters_.erase(std::find(ring_waiters_.begin(), ring_waiters_.end(), c));
     c->waiting_for_ring = false;
     ring->owner = c;
     c->ring = static_cast<int>(ring->index);
   }
+}
+
+void Kernel::device_idle() {
+  // A ring that stalled on a WAIT since the scheduler last looked may be
+  // wanted by a context that can run: once per stretch of device time.
+  if (ring_waiters_.empty() || removed_ || hw_.now_ps() == idle_checked_ps_) return;
+  idle_checked_ps_ = hw_.now_ps();
+  if (std::any_of(ring_waiters_.begin(), ring_waiters_.end(), [this](ContextObj* w) { return ready(*w); })) schedule();
 }
 
 void Kernel::ring_fault(HwRing& r) {

@@ -99,6 +99,9 @@ class Kernel {
   // The interrupt handler: the ISR drains the record FIFO, the DPC delivers
   // the values and wakes the waiters they satisfy.
   void interrupt(uint64_t irq_raised_ps);
+  // The device has gone idle (nothing left to simulate): the scheduler may
+  // hand rings that stalled on a WAIT to contexts that can run.
+  void device_idle();
 
   const KernelStats& stats() const { return stats_; }
   size_t process_count() const { return processes_.size(); }
@@ -192,7 +195,9 @@ class Kernel {
                        uint64_t received_host_ns);
   void schedule();
   void bind_waiting();
+  bool ready(const ContextObj& c) const;  // its next command can run now
   struct HwRing;
+  HwRing* free_ring();
   void reap(HwRing& ring);
   void preempt(HwRing& ring, bool skip_faulty);
   void kick(HwRing& ring);
@@ -215,6 +220,7 @@ class Kernel {
   std::unique_ptr<class Vram> vram_;
   uint64_t wb_base_ = 0;        // fence i's page: wb_base_ + i * 4096
   std::vector<std::unique_ptr<HwRing>> rings_;
+  uint64_t idle_checked_ps_ = UINT64_MAX;  // device time device_idle() last looked
   std::deque<ContextObj*> ring_waiters_;  // contexts with work and no ring, first come first served
   std::map<uint64_t, ContextObj*> contexts_;
   uint64_t next_context_id_ = 1;
