@@ -270,16 +270,15 @@ int run_peer(Kind kind, int index, int peers, uint64_t iterations, uint64_t buff
 // --- The orchestrator -------------------------------------------------------------
 
 struct FenceHop {
-  uint64_t submit_sim_ps, irq_sim_ps, isr_sim_ps, submit_host_ns, isr_host_ns, dpc_host_ns;
+  uint64_t submit_sim_ps, fetch_sim_ps, update_sim_ps, wb_sim_ps, record_sim_ps, irq_sim_ps, isr_sim_ps;
+  uint64_t submit_host_ns, isr_host_ns, dpc_host_ns;
 };
 
 class Orchestrator {
  public:
   explicit Orchestrator(const ScenarioOptions& o) : o_(o), kind_(parse_scenario(o.scenario)) {
-    if (kind_ == Kind::GpuToGpu)
-      throw std::invalid_argument(
-          "gpu-to-gpu needs a command ring per context: with one command queue a waiting context would hold back "
-          "the signal it waits for");
+    if (o.coalescing != "off" && o.coalescing != "on" && o.coalescing != "critical")
+      throw std::invalid_argument("unknown coalescing mode '" + o.coalescing + "' (off, on, critical)");
     const int min_peers = 2;
     if (o.peers < min_peers || o.peers > 33) throw std::invalid_argument("--peers takes 2 to 33");
     if (kind_ == Kind::Chain && o.peers < 3) throw std::invalid_argument("the chain needs at least 3 peers");
@@ -289,7 +288,10 @@ class Orchestrator {
 
   ScenarioResult run() {
     const uint64_t t0 = host_now_ns();
-    DaemonProcess daemon({"--backend", o_.backend, "--time", o_.time_mode});
+    std::vector<std::string> args{"--backend", o_.backend, "--time", o_.time_mode};
+    if (o_.coalescing != "off")
+      args.insert(args.end(), {"--coalesce", std::to_string(o_.coalesce_count) + ":" + std::to_string(o_.coalesce_cycles)});
+    DaemonProcess daemon(args);
     ::setenv("KMTSIM_SOCKET", daemon.socket_path().c_str(), 1);
     Peer me;
     adapter_ = me.adapter;
@@ -308,6 +310,11 @@ class Orchestrator {
       make(tag(kTagReady, k));
       if (consumer_uses_gpu(kind_)) make(tag(kTagGpu, k));
       if (kind_ == Kind::Chain && k < o_.peers - 1) make(tag(kTagLink, k));
+    }
+    if (o_.coalescing == "critical") {
+      // The measured fences bypass coalescing; the bookkeeping ones do not.
+      for (const auto& [t, h] : fences)
+        if (t >> 32 != kTagReady) mark_critical(h);
     }
     D3DKMT_HANDLE buffer = o_.buffer_bytes != 0 ? make_buffer(me) : 0;
     std::vector<Child> peers;
@@ -477,6 +484,19 @@ class Orchestrator {
     }
   }
 
+  void mark_critical(D3DKMT_HANDLE fence) {
+    KMTSIM_ESCAPE_FENCE_CRITICAL_DATA data{};
+    data.Header = {KMTSIM_ESCAPE_MAGIC, KMTSIM_ESCAPE_FENCE_CRITICAL};
+    data.hSyncObject = fence;
+    data.Critical = 1;
+    D3DKMT_ESCAPE e{};
+    e.hAdapter = adapter_;
+    e.Type = D3DKMT_ESCAPE_DRIVERPRIVATE;
+    e.pPrivateDriverData = &data;
+    e.PrivateDriverDataSize = sizeof(data);
+    check("D3DKMTEscape (latency-critical)", D3DKMTEscape(&e));
+  }
+
   std::map<uint64_t, FenceHop> hops_of(D3DKMT_HANDLE fence) {
     std::map<uint64_t, FenceHop> out;
     auto data = std::make_unique<KMTSIM_ESCAPE_FENCE_HOPS_DATA>();
@@ -496,7 +516,8 @@ class Orchestrator {
       if (data->Count == 0) break;
       for (UINT k = 0; k < data->Count; ++k) {
         const KMTSIM_FENCE_HOP& h = data->Hops[k];
-        out[h.Value] = {h.SubmitSimPs, h.IrqSimPs, h.IsrSimPs, h.SubmitHostNs, h.IsrHostNs, h.DpcHostNs};
+        out[h.Value] = {h.SubmitSimPs, h.FetchSimPs, h.UpdateSimPs, h.WriteBackSimPs, h.RecordSimPs,
+                        h.IrqSimPs,    h.IsrSimPs,   h.SubmitHostNs, h.IsrHostNs,      h.DpcHostNs};
         next = h.Value + 1;
       }
     }
@@ -512,13 +533,20 @@ class Orchestrator {
       return r.hops.back();
     };
     // Simulated hops, then host hops (profiling time only: host times vary run to run).
+    // The signal that starts the measured path, through the device...
+    add("fetch", "signal submitted to the device", "its SIGNAL command fetched", true);
+    add("update", "signal reached the fence engine", "fence updated", true);
+    add("writeback", "fence updated", "value written back (CPU-visible)", true);
+    add("visible", "signal submitted to the device", "value written back (CPU-visible)", true);
+    add("irq", "value written back (CPU-visible)", "interrupt raised", true);
+    // ...and to the interrupt for the fence whose waiter it wakes.
     add("device", "signal submitted to the device", "interrupt raised", true);
     add("isr", "interrupt raised", "interrupt handler read the record", true);
     add("sim_total", "signal submitted to the device", "interrupt handler read the record", true);
     if (host) {
       add("send", "signal call made", "kmtsimd received it", false);
-      add("kernel", "kmtsimd received it", "DPC woke the waiter", false);
-      add("wake", "DPC woke the waiter", "waiting process returned", false);
+      add("kernel", "kmtsimd received it", "DPC delivered the value", false);
+      add("wake", "DPC delivered the value", "waiting process returned", false);
       add("wake_path", "interrupt handler started", "waiting process returned", false);
       add("total", "signal call made", "waiting process returned", false);
     }
@@ -570,6 +598,16 @@ class Orchestrator {
           }
           w = start = &l->second;
         }
+        auto sim = [&](const char* name, uint64_t from_ps, uint64_t to_ps) {
+          if (from_ps != 0 && to_ps >= from_ps) hop(name).samples_ns.push_back(static_cast<double>(to_ps - from_ps) / 1e3);
+        };
+        if (k == 1 || kind_ == Kind::Chain) {  // the starting signal's own hops, once per signal
+          sim("fetch", start->submit_sim_ps, start->fetch_sim_ps);
+          sim("update", start->fetch_sim_ps != 0 ? start->fetch_sim_ps : start->submit_sim_ps, start->update_sim_ps);
+          sim("writeback", start->update_sim_ps, start->wb_sim_ps);
+          sim("visible", start->submit_sim_ps, start->wb_sim_ps);
+          sim("irq", start->wb_sim_ps, start->irq_sim_ps);
+        }
         hop("device").samples_ns.push_back(static_cast<double>(w->irq_sim_ps - start->submit_sim_ps) / 1e3);
         hop("isr").samples_ns.push_back(static_cast<double>(w->isr_sim_ps - w->irq_sim_ps) / 1e3);
         hop("sim_total").samples_ns.push_back(static_cast<double>(w->isr_sim_ps - start->submit_sim_ps) / 1e3);
@@ -594,6 +632,8 @@ class Orchestrator {
       }
       r.timeline.push_back(std::move(tl));
     }
+    // Hops this scenario has no samples of (a CPU signal is not fetched).
+    std::erase_if(r.hops, [](const Hop& h) { return h.samples_ns.empty(); });
     for (auto& h : r.hops) h.stats = percentiles(h.samples_ns);
     return r;
   }

@@ -23,6 +23,12 @@ struct ScenarioOptions {
   // consumer checks after its wake (0: none).
   uint64_t buffer_bytes = 4096;
   bool progress = false;
+  // Interrupt coalescing: off, on (coalesce_count records or coalesce_cycles
+  // device cycles, whichever comes first), or critical (on, with the
+  // measured fences marked latency-critical).
+  std::string coalescing = "off";
+  uint32_t coalesce_count = 8;
+  uint32_t coalesce_cycles = 2000;
 };
 
 // One hop: what it measures, in which time domain, and its samples (ns).

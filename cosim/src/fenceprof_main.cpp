@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 
@@ -20,6 +21,7 @@ void usage(FILE* out) {
       "usage: kmtsim fenceprof [--backend model|rtl] [--scenario S] [--peers N] [--iterations M]\n"
       "                        [--time profiling|deterministic] [--pin] [--json OUT] [--trace OUT.json]\n"
       "                        [--plot OUT.svg] [--buffer BYTES] [--baseline-rounds K] [--no-progress]\n"
+      "                        [--coalescing off|on|critical|compare] [--coalesce COUNT:CYCLES]\n"
       "\n"
       "Measures fence-signalling latency hop by hop on a kmtsimd of its own.\n"
       "  --scenario S   cpu-to-cpu, gpu-to-cpu (default), cpu-to-gpu, gpu-to-gpu, chain, or all\n"
@@ -34,6 +36,9 @@ void usage(FILE* out) {
       "                 checks after its wake (default 4096; 0: none)\n"
       "  --time T       profiling (default: as fast as the host goes) or deterministic (the same\n"
       "                 simulated results and files, byte for byte, on every run; host hops are left out)\n"
+      "  --coalescing C interrupt coalescing in the device: off (default), on, critical (on, with the\n"
+      "                 measured fences marked latency-critical), or compare (all three, side by side)\n"
+      "  --coalesce C:T what on means: an interrupt per C records or after T device cycles (default 8:2000)\n"
       "  --pin          producer on CPU 0, the others on the last CPU (the floor is measured the same way)\n"
       "  --json OUT     per scenario and hop: p50_ns, p90_ns, p99_ns, p999_ns, max_ns, count; the floor as\n"
       "                 baseline_eventfd; wake_over_floor_p50/_p99 (host wake path over the floor)\n"
@@ -57,6 +62,27 @@ void print_table(const std::string& title, const std::vector<const Hop*>& hops) 
     std::printf("  %-18s %-6s %10s %10s %10s %10s %10s %8zu\n", h->name.c_str(), h->simulated ? "sim" : "host",
                 fmt_ns(h->stats.p50).c_str(), fmt_ns(h->stats.p90).c_str(), fmt_ns(h->stats.p99).c_str(),
                 fmt_ns(h->stats.p999).c_str(), fmt_ns(h->stats.max).c_str(), h->stats.count);
+  }
+}
+
+// One scenario in every coalescing mode: the hops coalescing touches.
+void print_modes(const ScenarioResult& off, const std::vector<ScenarioResult>& others) {
+  std::vector<const ScenarioResult*> all{&off};
+  for (const auto& r : others) all.push_back(&r);
+  std::printf("  interrupt coalescing (on: an interrupt per %u records or after %u cycles):\n", off.options.coalesce_count,
+              off.options.coalesce_cycles);
+  std::printf("  %-18s", "hop p50 / p99");
+  for (const ScenarioResult* r : all) std::printf(" %21s", r->options.coalescing.c_str());
+  std::printf("\n");
+  for (const char* name : {"irq", "device", "sim_total", "wake_path", "total"}) {
+    if (off.find(name) == nullptr) continue;
+    std::printf("  %-18s", name);
+    for (const ScenarioResult* r : all) {
+      const Hop* h = r->find(name);
+      const std::string cell = h == nullptr ? "-" : fmt_ns(h->stats.p50) + " / " + fmt_ns(h->stats.p99);
+      std::printf(" %21s", cell.c_str());
+    }
+    std::printf("\n");
   }
 }
 
@@ -166,6 +192,7 @@ void write_plot(const std::string& path, const std::vector<std::pair<std::string
 
 int fenceprof_main(int argc, char** argv) {
   ScenarioOptions o;
+  std::string coalescing = "off";
   std::string json_path, trace_path, plot_path;
   uint64_t baseline_rounds = 20000;
   std::vector<std::string> scenarios = {"gpu-to-cpu"};
@@ -192,8 +219,7 @@ int fenceprof_main(int argc, char** argv) {
       if (o.backend != "model" && o.backend != "rtl") throw std::invalid_argument("unknown backend '" + o.backend + "'");
     } else if (a == "--scenario") {
       const std::string s = value();
-      // gpu-to-gpu waits for the command processor's rings (one per context).
-      scenarios = s == "all" ? std::vector<std::string>{"cpu-to-cpu", "gpu-to-cpu", "cpu-to-gpu", "chain"}
+      scenarios = s == "all" ? std::vector<std::string>{"cpu-to-cpu", "gpu-to-cpu", "cpu-to-gpu", "gpu-to-gpu", "chain"}
                              : std::vector<std::string>{s};
     } else if (a == "--peers") {
       o.peers = static_cast<int>(number(2, 33));
@@ -216,6 +242,24 @@ int fenceprof_main(int argc, char** argv) {
       plot_path = value();
     } else if (a == "--baseline-rounds") {
       baseline_rounds = number(100, 10'000'000);
+    } else if (a == "--coalescing") {
+      coalescing = value();
+      if (coalescing != "off" && coalescing != "on" && coalescing != "critical" && coalescing != "compare")
+        throw std::invalid_argument("unknown coalescing mode '" + coalescing + "' (off, on, critical, compare)");
+    } else if (a == "--coalesce") {
+      const std::string v = value();
+      char* end = nullptr;
+      const unsigned long c = std::strtoul(v.c_str(), &end, 10);
+      unsigned long t = 0;
+      bool ok = end != v.c_str() && *end == ':' && c >= 2 && c <= 255;
+      if (ok) {
+        const char* p = end + 1;
+        t = std::strtoul(p, &end, 10);
+        ok = end != p && *end == '\0' && t >= 1 && t <= 0xFFFFFF;
+      }
+      if (!ok) throw std::invalid_argument("--coalesce takes COUNT:CYCLES, COUNT 2..255 and CYCLES 1..16777215");
+      o.coalesce_count = static_cast<uint32_t>(c);
+      o.coalesce_cycles = static_cast<uint32_t>(t);
     } else if (a == "--no-progress") {
       o.progress = false;
     } else {
@@ -223,12 +267,21 @@ int fenceprof_main(int argc, char** argv) {
     }
   }
   const bool deterministic = o.time_mode == "deterministic";
+  // Per scenario: the run in the chosen mode (compare: off), then with
+  // compare the runs with coalescing on and critical.
+  const std::vector<std::string> modes =
+      coalescing == "compare" ? std::vector<std::string>{"off", "on", "critical"} : std::vector<std::string>{coalescing};
   std::vector<ScenarioResult> results;
+  std::map<std::string, std::vector<ScenarioResult>> by_mode;
   for (const auto& s : scenarios) {
-    ScenarioOptions so = o;
-    so.scenario = s;
-    if (s == "chain" && so.peers < 3) so.peers = 3;
-    results.push_back(run_scenario(so));
+    for (const auto& m : modes) {
+      ScenarioOptions so = o;
+      so.scenario = s;
+      so.coalescing = m;
+      if (s == "chain" && so.peers < 3) so.peers = 3;
+      if (m == modes.front()) results.push_back(run_scenario(so));
+      else by_mode[s].push_back(run_scenario(so));
+    }
   }
   Hop floor;
   if (!deterministic) floor = measure_eventfd_floor(baseline_rounds, o.pin);
@@ -244,6 +297,7 @@ int fenceprof_main(int argc, char** argv) {
       std::printf("  host wake path over the eventfd floor: p50 %.2fx, p99 %.2fx\n", w->stats.p50 / floor.stats.p50,
                   w->stats.p99 / floor.stats.p99);
     }
+    if (modes.size() > 1) print_modes(r, by_mode[r.options.scenario]);
     std::printf("\n");
   }
 
@@ -254,9 +308,25 @@ int fenceprof_main(int argc, char** argv) {
     j.key("scenarios").begin_object();
     for (const auto& r : results) {
       j.key(r.options.scenario).begin_object().field("peers", r.options.peers).field("complete", r.complete);
+      j.field("coalescing", r.options.coalescing);
       j.key("hops").begin_object();
       for (const auto& h : r.hops) write_hop(j, h);
       j.end_object();
+      if (modes.size() > 1) {
+        // The same scenario in every coalescing mode, side by side.
+        j.key("coalescing_modes").begin_object();
+        std::vector<const ScenarioResult*> all{&r};
+        for (const auto& other : by_mode[r.options.scenario]) all.push_back(&other);
+        for (const ScenarioResult* m : all) {
+          j.key(m->options.coalescing).begin_object().field("complete", m->complete);
+          if (m->options.coalescing != "off")
+            j.field("coalesce_count", m->options.coalesce_count).field("coalesce_cycles", m->options.coalesce_cycles);
+          j.key("hops").begin_object();
+          for (const auto& h : m->hops) write_hop(j, h);
+          j.end_object().end_object();
+        }
+        j.end_object();
+      }
       if (!deterministic) {
         j.field("wall_seconds", r.wall_seconds);
         if (const Hop* w = r.find("wake_path"); w != nullptr && floor.stats.p50 > 0) {
@@ -291,6 +361,9 @@ int fenceprof_main(int argc, char** argv) {
   }
   for (const auto& r : results)
     if (!r.complete) return 1;
+  for (const auto& [s, runs] : by_mode)
+    for (const auto& r : runs)
+      if (!r.complete) return 1;
   return 0;
 }
 

@@ -27,7 +27,7 @@ namespace {
 void usage(FILE* out) {
   std::fputs(
       "usage: kmtsimd [--socket PATH] [--backend model|rtl] [--time deterministic|profiling]\n"
-      "               [--seed N] [--ready-fd FD] [--quiet]\n"
+      "               [--seed N] [--coalesce COUNT[:CYCLES]] [--ready-fd FD] [--quiet]\n"
       "\n"
       "Runs the simulated kmtsim GPU and its kernel driver, serving D3DKMT clients.\n"
       "  --socket PATH   Unix socket to serve (default: $KMTSIM_SOCKET, else\n"
@@ -35,6 +35,9 @@ void usage(FILE* out) {
       "  --backend B     model (SystemC, default) or rtl (Verilated RTL under SystemC)\n"
       "  --time M        deterministic (default) or profiling\n"
       "  --seed N        seed for handle numbering (default: random)\n"
+      "  --coalesce C[:T] interrupt coalescing: one interrupt per C records (2..255),\n"
+      "                  or when the oldest has waited T device cycles (1..16777215);\n"
+      "                  fences marked latency-critical bypass it (default: off)\n"
       "  --ready-fd FD   write \"ready\\n\" to FD once clients can connect, then close it\n"
       "  --quiet         no start-up and shutdown lines\n",
       out);
@@ -57,6 +60,7 @@ int sc_main(int argc, char* argv[]) {
   bool quiet = false;
   uint64_t seed = 0;
   int ready_fd = -1;
+  uint32_t coalesce_count = 0, coalesce_cycles = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     auto value = [&](const char* what) -> const char* {
@@ -90,6 +94,24 @@ int sc_main(int argc, char* argv[]) {
       }
     } else if (arg == "--seed") {
       seed = std::strtoull(value("--seed"), nullptr, 0);
+    } else if (arg == "--coalesce") {
+      const std::string v = value("--coalesce");
+      char* end = nullptr;
+      const unsigned long count = std::strtoul(v.c_str(), &end, 10);
+      unsigned long cycles = 0;
+      bool ok = end != v.c_str() && count <= 255;
+      if (ok && *end == ':') {
+        const char* t = end + 1;
+        cycles = std::strtoul(t, &end, 10);
+        ok = end != t && cycles >= 1 && cycles <= 0xFFFFFF;
+      }
+      if (!ok || *end != '\0') {
+        std::fprintf(stderr, "kmtsimd: --coalesce takes COUNT (0..255) or COUNT:CYCLES (CYCLES 1..16777215), not '%s'\n",
+                     v.c_str());
+        return 2;
+      }
+      coalesce_count = static_cast<uint32_t>(count);
+      coalesce_cycles = static_cast<uint32_t>(cycles);
     } else if (arg == "--ready-fd") {
       ready_fd = std::atoi(value("--ready-fd"));
     } else if (arg == "--quiet") {
@@ -109,6 +131,8 @@ int sc_main(int argc, char* argv[]) {
     kernel::KernelOptions options;
     options.backend_id = backend == sc::Backend::Rtl ? 1 : 0;
     options.seed = seed;
+    options.coalesce_count = coalesce_count;
+    options.coalesce_cycles = coalesce_cycles;
     kernel::Kernel kernel(device, reactor, options);
     device.set_interrupt_handler([&kernel](uint64_t t) { kernel.interrupt(t); });
     kernel.start();

@@ -6,6 +6,9 @@
   check_fenceprof.py KMTSIM deterministic      two deterministic runs on each backend
                                                give the same JSON and trace, byte for
                                                byte, and the model and the RTL agree
+  check_fenceprof.py KMTSIM coalescing         coalescing off, on and critical side by
+                                               side: on delays the interrupt by its time
+                                               limit, critical takes it away again
   check_fenceprof.py KMTSIM demo               the main job: both backends, all seen
   check_fenceprof.py KMTSIM bad-arguments      bad options are refused with a message
 """
@@ -17,8 +20,12 @@ import tempfile
 
 KMTSIM = sys.argv[1]
 MODE = sys.argv[2]
-SCENARIOS = ["cpu-to-cpu", "gpu-to-cpu", "cpu-to-gpu", "chain"]
+SCENARIOS = ["cpu-to-cpu", "gpu-to-cpu", "cpu-to-gpu", "gpu-to-gpu", "chain"]
 SIM_HOPS = ["device", "isr", "sim_total"]
+# The starting signal's own hops: once per signal (per link in the chain);
+# only a GPU signal is fetched.
+SIGNAL_HOPS = ["update", "writeback", "visible", "irq"]
+GPU_PRODUCER = ["gpu-to-cpu", "gpu-to-gpu"]
 HOST_HOPS = ["send", "kernel", "wake", "wake_path", "total"]
 PERCENTILE_KEYS = ["p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "count"]
 failures = []
@@ -63,9 +70,16 @@ def smoke(backend, tmp):
             check(h["p50_ns"] <= h["p90_ns"] <= h["p99_ns"] <= h["p999_ns"] <= h["max_ns"],
                   f"{name}/{hop}: percentiles ordered")
             check(h["time"] == ("simulated" if hop in SIM_HOPS else "host"), f"{name}/{hop}: time domain")
-        # Simulated hops add up: device + isr = sim_total, sample by sample, so the maxima agree.
         hp = s["hops"]
         check(hp["sim_total"]["p50_ns"] > 0, f"{name}: simulated signal-to-wake is positive")
+        signals = iterations * (consumers if name == "chain" else 1)
+        for hop in SIGNAL_HOPS + (["fetch"] if name in GPU_PRODUCER else []):
+            h = hp.get(hop)
+            check(h is not None and h["count"] == signals, f"{name}: hop {hop} with {signals} samples: {h}")
+        check(("fetch" in hp) == (name in GPU_PRODUCER), f"{name}: fetch only for GPU signals")
+        if "visible" in hp and name in ["cpu-to-cpu", "gpu-to-cpu"]:
+            # The value is CPU-visible before the interrupt that follows it.
+            check(hp["visible"]["max_ns"] <= hp["device"]["max_ns"], f"{name}: visible before the interrupt")
     check("baseline_eventfd" in d and d["baseline_eventfd"]["count"] == 200, "baseline_eventfd with 200 rounds")
     for k in ["wake_over_floor_p50", "wake_over_floor_p99"]:
         check(k in d and d[k] > 0, k)
@@ -100,6 +114,24 @@ def deterministic(tmp):
             check(m[hop] == r[hop], f"{name}/{hop}: model {m[hop]} == rtl {r[hop]}")
 
 
+def coalescing(tmp):
+    out = os.path.join(tmp, "coalescing.json")
+    p = run(["fenceprof", "--scenario", "gpu-to-cpu", "--iterations", "30", "--time", "deterministic",
+             "--coalescing", "compare", "--coalesce", "8:3000", "--json", out])
+    check("interrupt coalescing" in p.stdout, "the side-by-side table is printed")
+    s = json.load(open(out))["scenarios"]["gpu-to-cpu"]
+    modes = s.get("coalescing_modes", {})
+    check(sorted(modes) == ["critical", "off", "on"], f"modes {sorted(modes)}")
+    for m in modes.values():
+        check(m["complete"] is True, "every mode completes")
+    off, on, crit = (modes[m]["hops"] for m in ["off", "on", "critical"])
+    # One signal in flight at a time: only the time limit can fire (3000 cycles of 1 ns on hbm2).
+    check(on["irq"]["p50_ns"] >= 3000 > off["irq"]["p50_ns"], f"on waits for the time limit: {on['irq']} vs {off['irq']}")
+    check(crit["irq"] == off["irq"] and crit["device"] == off["device"], "critical fences bypass coalescing")
+    check(on["visible"] == off["visible"], "coalescing never delays the CPU-visible value")
+    check(modes["on"]["coalesce_count"] == 8 and modes["on"]["coalesce_cycles"] == 3000, "the settings are reported")
+
+
 def demo(tmp):
     out = os.path.join(tmp, "demo.json")
     p = run(["demo", "--iterations", "100", "--json", out])
@@ -119,7 +151,9 @@ def bad_arguments(tmp):
         (["fenceprof", "--iterations", "0"], "--iterations"),
         (["fenceprof", "--buffer", "12"], "--buffer"),
         (["fenceprof", "--backend", "fpga"], "unknown backend"),
-        (["fenceprof", "--scenario", "gpu-to-gpu"], "ring"),
+        (["fenceprof", "--coalescing", "sometimes"], "unknown coalescing mode"),
+        (["fenceprof", "--coalesce", "1:100"], "--coalesce"),
+        (["fenceprof", "--coalesce", "8"], "--coalesce"),
         (["fenceprof", "--json"], "needs a value"),
         (["demo", "--iterations", "x"], "--iterations"),
         (["demo", "--frobnicate"], "unknown argument"),
@@ -136,6 +170,8 @@ with tempfile.TemporaryDirectory() as tmp:
         smoke(sys.argv[3], tmp)
     elif MODE == "deterministic":
         deterministic(tmp)
+    elif MODE == "coalescing":
+        coalescing(tmp)
     elif MODE == "demo":
         demo(tmp)
     elif MODE == "bad-arguments":

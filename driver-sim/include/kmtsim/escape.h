@@ -35,7 +35,7 @@ typedef struct _KMTSIM_FENCE_HOP {
     UINT64 IrqSimPs;       /* the device raised the interrupt for it */
     UINT64 IsrSimPs;       /* the interrupt handler read its record */
     UINT64 IsrHostNs;      /* the interrupt handler started (host time) */
-    UINT64 DpcHostNs;      /* the DPC delivered it and woke the waiters */
+    UINT64 DpcHostNs;      /* the DPC started delivering it (then woke the waiters) */
     UINT   Woken;          /* CPU waiters it released */
     UINT   FromGpu;        /* 1: signalled by the command processor */
 } KMTSIM_FENCE_HOP;

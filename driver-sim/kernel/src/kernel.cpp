@@ -517,6 +517,7 @@ void Kernel::deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t
     hop = pending.front();
     pending.pop_front();
   }
+  const uint64_t dpc_ns = traced ? host_now_ns() : 0;  // before the wakes: they may run at once, elsewhere
   uint32_t woken = 0;
   for (Waiter* w : std::set<Waiter*>(object.waiters)) {
     if (!satisfied(*w)) continue;
@@ -528,7 +529,7 @@ void Kernel::deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t
   hop.irq_sim_ps = irq_ps;
   hop.isr_sim_ps = isr_ps;
   hop.isr_host_ns = isr_host_ns_;
-  hop.dpc_host_ns = host_now_ns();
+  hop.dpc_host_ns = dpc_ns;
   hop.woken = woken;
   object.hops.push_back(hop);
   if (object.hops.size() > options_.hop_log_depth) object.hops.pop_front();

@@ -51,7 +51,7 @@ struct Hop {
   uint64_t irq_sim_ps = 0;     // the interrupt for it was raised
   uint64_t isr_sim_ps = 0;     // the ISR read its record
   uint64_t isr_host_ns = 0;    // the ISR started
-  uint64_t dpc_host_ns = 0;    // the DPC delivered it and woke the waiters
+  uint64_t dpc_host_ns = 0;    // the DPC started delivering it (then woke the waiters)
   uint32_t woken = 0;
   uint8_t from_gpu = 0;
 };
