@@ -277,6 +277,8 @@ struct FenceHop {
 class Orchestrator {
  public:
   explicit Orchestrator(const ScenarioOptions& o) : o_(o), kind_(parse_scenario(o.scenario)) {
+    if (!o.instrumentation && o.time_mode == "deterministic")
+      throw std::invalid_argument("without instrumentation there is nothing to measure in deterministic time");
     if (o.coalescing != "off" && o.coalescing != "on" && o.coalescing != "critical")
       throw std::invalid_argument("unknown coalescing mode '" + o.coalescing + "' (off, on, critical)");
     const int min_peers = 2;
@@ -289,6 +291,7 @@ class Orchestrator {
   ScenarioResult run() {
     const uint64_t t0 = host_now_ns();
     std::vector<std::string> args{"--backend", o_.backend, "--time", o_.time_mode};
+    if (!o_.instrumentation) args.insert(args.end(), {"--hops", "off"});
     if (o_.coalescing != "off")
       args.insert(args.end(), {"--coalesce", std::to_string(o_.coalesce_count) + ":" + std::to_string(o_.coalesce_cycles)});
     DaemonProcess daemon(args);
@@ -524,10 +527,34 @@ class Orchestrator {
     return out;
   }
 
+  // Without hops: only what the peers stamped, call to return.
+  ScenarioResult analyse_uninstrumented() {
+    ScenarioResult r;
+    r.options = o_;
+    r.complete = true;
+    Hop total{"total", "signal call made", "waiting process returned", false, {}, {}};
+    for (uint64_t i = 1; i <= o_.iterations; ++i) {
+      const auto c = calls_.find(i);
+      for (int k = 1; k < o_.peers; ++k) {
+        const auto ret = returns_.find({k, i});
+        if (c == calls_.end() || ret == returns_.end()) {
+          r.complete = false;
+          continue;
+        }
+        const uint64_t call = kind_ == Kind::Chain && k > 1 ? returns_[{k - 1, i}] : c->second;
+        total.samples_ns.push_back(static_cast<double>(ret->second) - static_cast<double>(call));
+      }
+    }
+    total.stats = percentiles(total.samples_ns);
+    r.hops.push_back(std::move(total));
+    return r;
+  }
+
   ScenarioResult analyse(std::map<uint64_t, D3DKMT_HANDLE>& fences) {
     ScenarioResult r;
     r.options = o_;
     const bool host = o_.time_mode != "deterministic";
+    if (!o_.instrumentation) return analyse_uninstrumented();
     auto add = [&](const char* name, const char* from, const char* to, bool simulated) -> Hop& {
       r.hops.push_back({name, from, to, simulated, {}, {}});
       return r.hops.back();

@@ -29,6 +29,9 @@ struct ScenarioOptions {
   std::string coalescing = "off";
   uint32_t coalesce_count = 8;
   uint32_t coalesce_cycles = 2000;
+  // Off: kmtsimd records no hops (profiling time only); the result has the
+  // host's end-to-end hop alone, to measure what the instrumentation costs.
+  bool instrumentation = true;
 };
 
 // One hop: what it measures, in which time domain, and its samples (ns).

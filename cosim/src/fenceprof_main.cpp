@@ -21,7 +21,7 @@ void usage(FILE* out) {
       "usage: kmtsim fenceprof [--backend model|rtl] [--scenario S] [--peers N] [--iterations M]\n"
       "                        [--time profiling|deterministic] [--pin] [--json OUT] [--trace OUT.json]\n"
       "                        [--plot OUT.svg] [--buffer BYTES] [--baseline-rounds K] [--no-progress]\n"
-      "                        [--coalescing off|on|critical|compare] [--coalesce COUNT:CYCLES]\n"
+      "                        [--coalescing off|on|critical|compare] [--coalesce COUNT:CYCLES] [--overhead]\n"
       "\n"
       "Measures fence-signalling latency hop by hop on a kmtsimd of its own.\n"
       "  --scenario S   cpu-to-cpu, gpu-to-cpu (default), cpu-to-gpu, gpu-to-gpu, chain, or all\n"
@@ -39,6 +39,8 @@ void usage(FILE* out) {
       "  --coalescing C interrupt coalescing in the device: off (default), on, critical (on, with the\n"
       "                 measured fences marked latency-critical), or compare (all three, side by side)\n"
       "  --coalesce C:T what on means: an interrupt per C records or after T device cycles (default 8:2000)\n"
+      "  --overhead     also run each scenario 3 times with kmtsimd recording no hops and 2 more times\n"
+      "                 with, and report what the instrumentation costs end to end (median of the p50s)\n"
       "  --pin          producer on CPU 0, the others on the last CPU (the floor is measured the same way)\n"
       "  --json OUT     per scenario and hop: p50_ns, p90_ns, p99_ns, p999_ns, max_ns, count; the floor as\n"
       "                 baseline_eventfd; wake_over_floor_p50/_p99 (host wake path over the floor)\n"
@@ -193,6 +195,7 @@ void write_plot(const std::string& path, const std::vector<std::pair<std::string
 int fenceprof_main(int argc, char** argv) {
   ScenarioOptions o;
   std::string coalescing = "off";
+  bool overhead = false;
   std::string json_path, trace_path, plot_path;
   uint64_t baseline_rounds = 20000;
   std::vector<std::string> scenarios = {"gpu-to-cpu"};
@@ -260,6 +263,8 @@ int fenceprof_main(int argc, char** argv) {
       if (!ok) throw std::invalid_argument("--coalesce takes COUNT:CYCLES, COUNT 2..255 and CYCLES 1..16777215");
       o.coalesce_count = static_cast<uint32_t>(c);
       o.coalesce_cycles = static_cast<uint32_t>(t);
+    } else if (a == "--overhead") {
+      overhead = true;
     } else if (a == "--no-progress") {
       o.progress = false;
     } else {
@@ -267,6 +272,7 @@ int fenceprof_main(int argc, char** argv) {
     }
   }
   const bool deterministic = o.time_mode == "deterministic";
+  if (overhead && deterministic) throw std::invalid_argument("--overhead measures host time: use --time profiling");
   // Per scenario: the run in the chosen mode (compare: off), then with
   // compare the runs with coalescing on and critical.
   const std::vector<std::string> modes =
@@ -281,6 +287,30 @@ int fenceprof_main(int argc, char** argv) {
       if (s == "chain" && so.peers < 3) so.peers = 3;
       if (m == modes.front()) results.push_back(run_scenario(so));
       else by_mode[s].push_back(run_scenario(so));
+    }
+  }
+  // The instrumentation's cost: end-to-end p50 with and without hops,
+  // alternating runs, the median of each side.
+  std::map<std::string, std::pair<double, double>> cost;  // scenario: (with, without)
+  if (overhead) {
+    for (const auto& r : results) {
+      std::vector<double> with, without;
+      if (const Hop* t = r.find("total")) with.push_back(t->stats.p50);
+      for (int k = 0; k < 3; ++k) {
+        ScenarioOptions so = r.options;
+        so.instrumentation = false;
+        const ScenarioResult off = run_scenario(so);
+        if (!off.complete) throw std::runtime_error(so.scenario + " without instrumentation did not complete");
+        without.push_back(off.hops.front().stats.p50);
+        if (k == 2) break;
+        so.instrumentation = true;
+        if (const Hop* t = run_scenario(so).find("total")) with.push_back(t->stats.p50);
+      }
+      auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0.0 : v[v.size() / 2];
+      };
+      cost[r.options.scenario] = {median(with), median(without)};
     }
   }
   Hop floor;
@@ -298,6 +328,10 @@ int fenceprof_main(int argc, char** argv) {
                   w->stats.p99 / floor.stats.p99);
     }
     if (modes.size() > 1) print_modes(r, by_mode[r.options.scenario]);
+    if (auto c = cost.find(r.options.scenario); c != cost.end()) {
+      std::printf("  instrumentation: end-to-end p50 %s with hops, %s without (%+.1f%%)\n", fmt_ns(c->second.first).c_str(),
+                  fmt_ns(c->second.second).c_str(), 100.0 * (c->second.first - c->second.second) / c->second.second);
+    }
     std::printf("\n");
   }
 
@@ -312,6 +346,13 @@ int fenceprof_main(int argc, char** argv) {
       j.key("hops").begin_object();
       for (const auto& h : r.hops) write_hop(j, h);
       j.end_object();
+      if (auto c = cost.find(r.options.scenario); c != cost.end()) {
+        j.key("instrumentation").begin_object();
+        j.field("total_p50_ns_with_hops", c->second.first).field("total_p50_ns_without_hops", c->second.second);
+        j.field("overhead_p50_ns", c->second.first - c->second.second);
+        j.field("overhead_fraction", (c->second.first - c->second.second) / c->second.second);
+        j.end_object();
+      }
       if (modes.size() > 1) {
         // The same scenario in every coalescing mode, side by side.
         j.key("coalescing_modes").begin_object();

@@ -27,7 +27,7 @@ namespace {
 void usage(FILE* out) {
   std::fputs(
       "usage: kmtsimd [--socket PATH] [--backend model|rtl] [--time deterministic|profiling]\n"
-      "               [--seed N] [--coalesce COUNT[:CYCLES]] [--ready-fd FD] [--quiet]\n"
+      "               [--seed N] [--coalesce COUNT[:CYCLES]] [--hops on|off] [--ready-fd FD] [--quiet]\n"
       "\n"
       "Runs the simulated kmtsim GPU and its kernel driver, serving D3DKMT clients.\n"
       "  --socket PATH   Unix socket to serve (default: $KMTSIM_SOCKET, else\n"
@@ -38,6 +38,7 @@ void usage(FILE* out) {
       "  --coalesce C[:T] interrupt coalescing: one interrupt per C records (2..255),\n"
       "                  or when the oldest has waited T device cycles (1..16777215);\n"
       "                  fences marked latency-critical bypass it (default: off)\n"
+      "  --hops on|off   record each fence signal's hops (default on; off: to measure what it costs)\n"
       "  --ready-fd FD   write \"ready\\n\" to FD once clients can connect, then close it\n"
       "  --quiet         no start-up and shutdown lines\n",
       out);
@@ -61,6 +62,7 @@ int sc_main(int argc, char* argv[]) {
   uint64_t seed = 0;
   int ready_fd = -1;
   uint32_t coalesce_count = 0, coalesce_cycles = 0;
+  bool record_hops = true;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     auto value = [&](const char* what) -> const char* {
@@ -112,6 +114,13 @@ int sc_main(int argc, char* argv[]) {
       }
       coalesce_count = static_cast<uint32_t>(count);
       coalesce_cycles = static_cast<uint32_t>(cycles);
+    } else if (arg == "--hops") {
+      const std::string_view h = value("--hops");
+      if (h != "on" && h != "off") {
+        std::fprintf(stderr, "kmtsimd: --hops takes on or off\n");
+        return 2;
+      }
+      record_hops = h == "on";
     } else if (arg == "--ready-fd") {
       ready_fd = std::atoi(value("--ready-fd"));
     } else if (arg == "--quiet") {
@@ -133,6 +142,7 @@ int sc_main(int argc, char* argv[]) {
     options.seed = seed;
     options.coalesce_count = coalesce_count;
     options.coalesce_cycles = coalesce_cycles;
+    options.record_hops = record_hops;
     kernel::Kernel kernel(device, reactor, options);
     device.set_interrupt_handler([&kernel](uint64_t t) { kernel.interrupt(t); });
     kernel.start();

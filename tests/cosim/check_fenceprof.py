@@ -83,6 +83,15 @@ def smoke(backend, tmp):
     check("baseline_eventfd" in d and d["baseline_eventfd"]["count"] == 200, "baseline_eventfd with 200 rounds")
     for k in ["wake_over_floor_p50", "wake_over_floor_p99"]:
         check(k in d and d[k] > 0, k)
+    if backend == "model":
+        # The instrumentation's cost: runs without hops have the end-to-end hop only.
+        out2 = os.path.join(tmp, "overhead.json")
+        run(["fenceprof", "--backend", backend, "--scenario", "cpu-to-cpu", "--iterations", "20", "--overhead",
+             "--baseline-rounds", "100", "--json", out2])
+        i = json.load(open(out2))["scenarios"]["cpu-to-cpu"].get("instrumentation", {})
+        check(i.get("total_p50_ns_with_hops", 0) > 0 and i.get("total_p50_ns_without_hops", 0) > 0,
+              f"instrumentation overhead reported: {i}")
+        check("overhead_fraction" in i, "overhead_fraction")
     t = json.load(open(trace))
     events = t["traceEvents"] if isinstance(t, dict) else t
     check(len(events) > 0, "trace has events")
@@ -154,6 +163,7 @@ def bad_arguments(tmp):
         (["fenceprof", "--coalescing", "sometimes"], "unknown coalescing mode"),
         (["fenceprof", "--coalesce", "1:100"], "--coalesce"),
         (["fenceprof", "--coalesce", "8"], "--coalesce"),
+        (["fenceprof", "--overhead", "--time", "deterministic"], "--overhead"),
         (["fenceprof", "--json"], "needs a value"),
         (["demo", "--iterations", "x"], "--iterations"),
         (["demo", "--frobnicate"], "unknown argument"),

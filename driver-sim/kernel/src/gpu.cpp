@@ -245,7 +245,7 @@ bool Kernel::write_packets(HwRing& r) {
       if (n.logged) continue;
       n.logged = true;
       n.hop.submit_sim_ps = now;
-      n.fence->pending_gpu.push_back(n.hop);
+      if (options_.record_hops) n.fence->pending_gpu.push_back(n.hop);
     }
   }
   return true;

@@ -109,7 +109,7 @@ void Kernel::start() {
   slots_.assign(num_fences_, nullptr);
   free_slots_.clear();
   for (unsigned k = 0; k < num_fences_; ++k) free_slots_.push_back(static_cast<int>(k));
-  hw_.set_probe_handler([this](const DeviceProbe& p) { on_probe(p); });
+  if (options_.record_hops) hw_.set_probe_handler([this](const DeviceProbe& p) { on_probe(p); });
   hw_.write32(reg::FENCE_WB_BASE_LO, static_cast<uint32_t>(wb_base_));
   hw_.write32(reg::FENCE_WB_BASE_HI, static_cast<uint32_t>(wb_base_ >> 32));
   hw_.write32(reg::FENCE_WB_CONTROL, field::FENCE_WB_CONTROL_ENABLE.put(1));

@@ -172,7 +172,7 @@ int32_t Kernel::op_signal_from_cpu(Ctx& c) {
     hop.value = v;
     hop.submit_host_ns = c.received_host_ns;
     hop.submit_sim_ps = hw_.now_ps();
-    o.pending_cpu.push_back(hop);
+    if (options_.record_hops) o.pending_cpu.push_back(hop);
   }
   // The new values are visible to every reader when the call returns.
   hw_.run_until_idle();

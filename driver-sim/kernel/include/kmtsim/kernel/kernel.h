@@ -48,6 +48,7 @@ struct KernelOptions {
   uint64_t seed = 0;               // handle numbering; 0 = random
   uint32_t first_handle_index = 0; // every process's first handle index; 0 = random per process
   size_t hop_log_depth = 1 << 16;  // delivered hops kept per fence
+  bool record_hops = true;         // fence-signal instrumentation (hops, device probes)
   uint32_t coalesce_count = 0;     // IRQ_COALESCE: records per interrupt (0, 1: none)
   uint32_t coalesce_cycles = 0;    // ...or the longest a record waits (0: no limit)
 };
