@@ -6,9 +6,14 @@
 // signal-to-wake latency in simulated time (command submitted → interrupt
 // handled and waiter woken) and in host time (A's call → B's wait returned).
 // It is the gpu-to-cpu scenario of kmtsim fenceprof, on both backends.
+//
+// Then the frame hand-off of handoff.h: A renders frames on the GPU into a
+// shared resource and hands each to B through the resource's keyed mutex; B
+// copies each out on the GPU and checks every byte.
 #include "demo.h"
 
 #include "fenceprof.h"
+#include "handoff.h"
 #include "kmtsim/util/json.h"
 
 #include <unistd.h>
@@ -28,7 +33,7 @@ namespace {
 void usage(FILE* out) {
   std::fputs(
       "usage: kmtsim demo [--backend model|rtl|both] [--iterations N] [--time deterministic|profiling]\n"
-      "                   [--buffer BYTES] [--json FILE]\n"
+      "                   [--buffer BYTES] [--frames N] [--frame-bytes BYTES] [--json FILE]\n"
       "\n"
       "Starts kmtsimd, then process A, which shares a monitored fence and an allocation\n"
       "with process B (the NT handles travel as file descriptors), fills the allocation\n"
@@ -39,6 +44,8 @@ void usage(FILE* out) {
       "  --iterations N   signals per backend (default 1000)\n"
       "  --time M         kmtsimd's time mode (default profiling)\n"
       "  --buffer BYTES   size of the shared allocation (default 65536)\n"
+      "  --frames N       frames of the hand-off per backend (default 100; 0: no hand-off)\n"
+      "  --frame-bytes B  size of a frame: a multiple of 65536 up to 16 MiB (default 262144)\n"
       "  --json FILE      also write the results as JSON\n",
       out);
 }
@@ -58,6 +65,7 @@ int demo_main(int argc, char** argv) {
   o.buffer_bytes = 65536;
   o.progress = ::isatty(STDERR_FILENO) != 0;
   std::string json_path;
+  HandoffOptions ho;
   for (int i = 0; i < argc; ++i) {
     const std::string_view a = argv[i];
     auto value = [&]() -> std::string {
@@ -88,6 +96,18 @@ int demo_main(int argc, char** argv) {
       o.buffer_bytes = std::strtoull(n.c_str(), &end, 10);
       if (n.empty() || *end != '\0' || o.buffer_bytes == 0 || o.buffer_bytes % 8 != 0 || o.buffer_bytes > (64u << 20))
         throw std::invalid_argument("--buffer takes a multiple of 8 bytes from 8 to 64 MiB");
+    } else if (a == "--frames") {
+      const std::string n = value();
+      char* end = nullptr;
+      ho.frames = std::strtoull(n.c_str(), &end, 10);
+      if (n.empty() || *end != '\0' || ho.frames > 1'000'000)
+        throw std::invalid_argument("--frames takes a whole number from 0 to 1000000");
+    } else if (a == "--frame-bytes") {
+      const std::string n = value();
+      char* end = nullptr;
+      ho.frame_bytes = std::strtoull(n.c_str(), &end, 10);
+      if (n.empty() || *end != '\0' || ho.frame_bytes == 0 || ho.frame_bytes % 65536 != 0 || ho.frame_bytes > (16u << 20))
+        throw std::invalid_argument("--frame-bytes takes a multiple of 65536 up to 16 MiB");
     } else if (a == "--json") {
       json_path = value();
     } else {
@@ -125,6 +145,28 @@ int demo_main(int argc, char** argv) {
                 host ? "" : " (deterministic time: host latencies are not measured)");
   std::printf("Per-hop breakdown and more scenarios: kmtsim fenceprof --help\n");
 
+  std::vector<HandoffResult> handoffs;
+  if (ho.frames != 0) {
+    std::printf("\nframe hand-off: A renders each frame on the GPU (16 FILLs and a COPY) into a shared %llu-byte\n"
+                "resource and releases its keyed mutex to key 1; B acquires key 1, copies the frame out on the\n"
+                "GPU, checks every byte and releases key 0. The resource, keyed mutex and sync object travel as\n"
+                "one NT handle.\n\n",
+                static_cast<unsigned long long>(ho.frame_bytes));
+    std::fflush(stdout);
+    ho.time_mode = o.time_mode;
+    for (const auto& b : backends) {
+      ho.backend = b;
+      handoffs.push_back(run_handoff(ho));
+    }
+    std::printf("%-7s %7s %9s %9s | %30s | %12s\n", "", "", "", "", "hand-off, release -> acquire (us)", "simulated");
+    std::printf("%-7s %7s %9s %9s | %9s %9s %10s | %12s\n", "backend", "frames", "verified", "frames/s", "p50", "p99",
+                "max", "us/frame");
+    for (const auto& h : handoffs)
+      std::printf("%-7s %7llu %9llu %9.1f | %9.1f %9.1f %10.1f | %12.2f\n", h.options.backend.c_str(),
+                  static_cast<unsigned long long>(h.options.frames), static_cast<unsigned long long>(h.frames_verified),
+                  h.frames_per_second, h.handoff_us.p50, h.handoff_us.p99, h.handoff_us.max, h.sim_us_per_frame);
+  }
+
   if (!json_path.empty()) {
     JsonWriter j;
     j.begin_object().field("iterations", o.iterations).field("time_mode", o.time_mode);
@@ -135,13 +177,29 @@ int demo_main(int argc, char** argv) {
       if (const Hop* total = r.find("total")) write_percentiles(j, "host_signal_to_wake_us", total->stats, 1e-3);
       j.end_object();
     }
-    j.end_array().end_object();
+    j.end_array();
+    if (!handoffs.empty()) {
+      j.key("handoff").begin_array();
+      for (const auto& h : handoffs) {
+        j.begin_object().field("backend", h.options.backend).field("frames", h.options.frames);
+        j.field("frame_bytes", h.options.frame_bytes).field("frames_verified", h.frames_verified);
+        j.field("all_verified", h.complete).field("frames_per_second", h.frames_per_second);
+        j.field("sim_us_per_frame", h.sim_us_per_frame);
+        write_percentiles(j, "handoff_us", h.handoff_us, 1);
+        write_percentiles(j, "frame_us", h.frame_us, 1);
+        j.end_object();
+      }
+      j.end_array();
+    }
+    j.end_object();
     std::ofstream f(json_path);
     f << j.str() << "\n";
     if (!f) throw std::runtime_error("cannot write " + json_path);
   }
   for (const auto& r : results)
     if (!r.complete) return 1;
+  for (const auto& h : handoffs)
+    if (!h.complete) return 1;
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "child.h"
 #include "demo.h"
 #include "fenceprof.h"
+#include "handoff.h"
 
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
     if (cmd == "demo") return kmtsim::cosim::demo_main(argc - 2, argv + 2);
     if (cmd == "fenceprof") return kmtsim::cosim::fenceprof_main(argc - 2, argv + 2);
     if (cmd == "fenceprof-peer") return kmtsim::cosim::fenceprof_peer_main(argc - 2, argv + 2);
+    if (cmd == "handoff-peer") return kmtsim::cosim::handoff_peer_main(argc - 2, argv + 2);
     std::fprintf(stderr, "kmtsim: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

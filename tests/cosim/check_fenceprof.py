@@ -9,6 +9,8 @@
   check_fenceprof.py KMTSIM coalescing         coalescing off, on and critical side by
                                                side: on delays the interrupt by its time
                                                limit, critical takes it away again
+  check_fenceprof.py KMTSIM handoff            the frame hand-off on the model: every frame
+                                               verified by the other process
   check_fenceprof.py KMTSIM demo               the main job: both backends, all seen
   check_fenceprof.py KMTSIM bad-arguments      bad options are refused with a message
 """
@@ -141,11 +143,30 @@ def coalescing(tmp):
     check(modes["on"]["coalesce_count"] == 8 and modes["on"]["coalesce_cycles"] == 3000, "the settings are reported")
 
 
+def check_handoff(d, backends, frames):
+    h = d.get("handoff", [])
+    check([x["backend"] for x in h] == backends, f"hand-off on {backends}: {[x['backend'] for x in h]}")
+    for x in h:
+        check(x["all_verified"] is True and x["frames_verified"] == frames, f"hand-off {x['backend']}: every frame verified")
+        check(x["handoff_us"]["count"] == frames and x["frame_us"]["count"] == frames, f"hand-off {x['backend']}: samples")
+        check(x["frames_per_second"] > 0 and x["sim_us_per_frame"] > 0, f"hand-off {x['backend']}: rates")
+
+
+def handoff(tmp):
+    # The frame hand-off on the model alone, with a frame of 4 stripes of 64 KiB / 16.
+    out = os.path.join(tmp, "handoff.json")
+    run(["demo", "--backend", "model", "--iterations", "10", "--frames", "30", "--frame-bytes", "65536",
+         "--json", out])
+    check_handoff(json.load(open(out)), ["model"], 30)
+
+
 def demo(tmp):
     out = os.path.join(tmp, "demo.json")
-    p = run(["demo", "--iterations", "100", "--json", out])
+    p = run(["demo", "--iterations", "100", "--frames", "20", "--json", out])
     d = json.load(open(out))
     check([b["backend"] for b in d["backends"]] == ["model", "rtl"], "demo runs both backends")
+    check_handoff(d, ["model", "rtl"], 20)
+    check("frame hand-off" in p.stdout, "demo prints the hand-off table")
     for b in d["backends"]:
         check(b["all_seen_in_order"] is True, f"demo {b['backend']}: all seen in order")
         check(b["sim_signal_to_wake_ns"]["count"] == 100, f"demo {b['backend']}: 100 samples")
@@ -167,6 +188,8 @@ def bad_arguments(tmp):
         (["fenceprof", "--json"], "needs a value"),
         (["demo", "--iterations", "x"], "--iterations"),
         (["demo", "--frobnicate"], "unknown argument"),
+        (["demo", "--frame-bytes", "1000"], "--frame-bytes"),
+        (["handoff-peer", "--role", "c"], "usage"),
         (["fenceprof-peer"], "usage"),
     ]
     for args, want in cases:
@@ -182,6 +205,8 @@ with tempfile.TemporaryDirectory() as tmp:
         deterministic(tmp)
     elif MODE == "coalescing":
         coalescing(tmp)
+    elif MODE == "handoff":
+        handoff(tmp)
     elif MODE == "demo":
         demo(tmp)
     elif MODE == "bad-arguments":
