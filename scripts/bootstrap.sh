@@ -16,5 +16,6 @@ case "$what" in
   test)
     ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900
     bash scripts/fuzz.sh 30  # the request decoder under libFuzzer, ASan and UBSan
+    bash scripts/sanitize.sh asan quick  # peers, GPU work and the wire under ASan and UBSan
     ;;
 esac
