@@ -3,6 +3,7 @@
 #include "demo.h"
 #include "fenceprof.h"
 #include "handoff.h"
+#include "memtrace.h"
 
 #include <unistd.h>
 
@@ -25,6 +26,8 @@ void usage(FILE* out) {
       "          signal-to-wake latency on each backend (kmtsim demo --help)\n"
       "  fenceprof  fence-signalling latency, hop by hop, per scenario, against the eventfd\n"
       "          floor (kmtsim fenceprof --help)\n"
+      "  memtrace  replays a DRAMSim3-format memory trace on the memory controller (model or\n"
+      "          rtl) and reports bandwidth, latency, row hits, refreshes (kmtsim memtrace --help)\n"
       "  help    this text\n",
       out);
 }
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
     if (cmd == "serve") return serve(argc - 2, argv + 2);
     if (cmd == "demo") return kmtsim::cosim::demo_main(argc - 2, argv + 2);
     if (cmd == "fenceprof") return kmtsim::cosim::fenceprof_main(argc - 2, argv + 2);
+    if (cmd == "memtrace") return kmtsim::cosim::memtrace_main(argc - 2, argv + 2);
     if (cmd == "fenceprof-peer") return kmtsim::cosim::fenceprof_peer_main(argc - 2, argv + 2);
     if (cmd == "handoff-peer") return kmtsim::cosim::handoff_peer_main(argc - 2, argv + 2);
     std::fprintf(stderr, "kmtsim: unknown command '%s'\n\n", argv[1]);

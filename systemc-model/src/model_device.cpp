@@ -1,5 +1,7 @@
 #include "model_device.h"
 
+#include "mc_memory.h"
+
 #include "kmtsim/dram/address_map.h"
 #include "kmtsim/hw/dram_presets.h"
 
@@ -25,8 +27,6 @@ constexpr unsigned kUpdate = 1;         // engine grant -> table written, WAITs 
 constexpr unsigned kToRecord = 1;       // table written (or write-back acknowledged) -> record queued
 constexpr unsigned kToWriteBack = 1;    // table written -> write-back offered
 constexpr unsigned kRetire = 1;         // a command done -> the ring's next command may start
-constexpr unsigned kReadLatency = 24;   // the stand-in memory (until the controller model is in)
-constexpr unsigned kWriteLatency = 12;
 }  // namespace timing
 
 namespace {
@@ -56,7 +56,7 @@ ModelDevice::ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig
   dram_timing_.resize(hw::kDramTimingFields);
   for (size_t k = 0; k < hw::dram::kTimingFields.size() && k < dram_timing_.size(); ++k)
     dram_timing_[k] = preset.timing.*hw::dram::kTimingFields[k].member;
-  memory_ = std::make_unique<FixedLatencyMemory>(5, timing::kReadLatency, timing::kWriteLatency);
+  memory_ = make_memory();
 
   SC_HAS_PROCESS(ModelDevice);
   SC_METHOD(wake_method);  // runs once at time 0 too, which arms the first event
@@ -305,6 +305,7 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data) {
   }
   if (addr >= reg::DRAM_TIMING && addr < reg::DRAM_TIMING + reg::DRAM_TIMING_COUNT * reg::DRAM_TIMING_STRIDE) {
     dram_timing_[(addr - reg::DRAM_TIMING) / reg::DRAM_TIMING_STRIDE] = field::DRAM_TIMING_CYCLES.get(data);
+    memory_stale_ = true;
     return timing::kRegAccess;
   }
   switch (addr) {
@@ -366,7 +367,10 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data) {
       request(kPortHost, a - a % line_bytes_, true, std::move(line), std::move(strobe), nullptr);
       break;
     }
-    case reg::DRAM_CONTROL: dram_control_ = data & field::DRAM_CONTROL_PER_BANK_REF.mask(); break;
+    case reg::DRAM_CONTROL:
+      dram_control_ = data & field::DRAM_CONTROL_PER_BANK_REF.mask();
+      memory_stale_ = true;
+      break;
     case reg::ID:
     case reg::VERSION:
     case reg::CAPS:
@@ -406,11 +410,28 @@ void ModelDevice::request(unsigned port, uint64_t addr, bool write, std::vector<
   }
 }
 
+// The memory controller's model with the DRAM timing and refresh mode the
+// CSRs hold now.
+std::unique_ptr<Memory> ModelDevice::make_memory() const {
+  const hw::dram::Preset& preset = *hw::dram::find_preset(config().preset);
+  const auto mode = field::DRAM_CONTROL_PER_BANK_REF.get(dram_control_) != 0 ? dram::RefreshMode::PerBank
+                                                                              : dram::RefreshMode::AllBank;
+  mc::McConfig c = McMemory::device_config(preset, mode);
+  for (size_t k = 0; k < hw::dram::kTimingFields.size() && k < dram_timing_.size(); ++k)
+    c.timing.*hw::dram::kTimingFields[k].member = dram_timing_[k];
+  return std::make_unique<McMemory>(c);
+}
+
 void ModelDevice::pump_port(unsigned port) {
   auto& q = port_queue_[port];
   if (q.empty()) {
     port_armed_[port] = false;
     return;
+  }
+  // New DRAM timing takes effect when the controller has nothing in flight.
+  if (memory_stale_ && in_flight_.empty()) {
+    memory_ = make_memory();
+    memory_stale_ = false;
   }
   if (!memory_->offer(q.front().request, now_)) {
     at(memory_->retry_cycle(now_), [this, port] { pump_port(port); });

@@ -138,8 +138,14 @@ def coalescing(tmp):
     off, on, crit = (modes[m]["hops"] for m in ["off", "on", "critical"])
     # One signal in flight at a time: only the time limit can fire (3000 cycles of 1 ns on hbm2).
     check(on["irq"]["p50_ns"] >= 3000 > off["irq"]["p50_ns"], f"on waits for the time limit: {on['irq']} vs {off['irq']}")
-    check(crit["irq"] == off["irq"] and crit["device"] == off["device"], "critical fences bypass coalescing")
-    check(on["visible"] == off["visible"], "coalescing never delays the CPU-visible value")
+    # (Runs differ a little in where refreshes fall, so the memory's share
+    # of a hop is compared with a margin; the interrupt's share is exact.)
+    check(crit["irq"]["p50_ns"] == off["irq"]["p50_ns"] and crit["irq"]["max_ns"] < 3000,
+          f"critical fences bypass coalescing: {crit['irq']} vs {off['irq']}")
+    check(crit["device"]["p50_ns"] <= 1.25 * off["device"]["p50_ns"] < on["device"]["p50_ns"],
+          f"critical device hop as without coalescing: {crit['device']} {off['device']} {on['device']}")
+    check(on["visible"]["p50_ns"] <= 1.25 * off["visible"]["p50_ns"],
+          f"coalescing does not delay the CPU-visible value: {on['visible']} vs {off['visible']}")
     check(modes["on"]["coalesce_count"] == 8 and modes["on"]["coalesce_cycles"] == 3000, "the settings are reported")
 
 

@@ -1,0 +1,119 @@
+// The memory-controller model's policies, each behind a small interface
+// (the shape of DRAMSys: a timing checker, a scheduler, a refresh manager
+// per channel), and the read-only view of a channel they decide from.
+//
+// Time is absolute: every constraint is "command C may go to bank b from
+// cycle x on", so a policy can tell both what may happen in cycle t and
+// when the next thing could, which is how the model skips the cycles in
+// which nothing can happen. Entry sets are bitmasks over the channel's
+// transaction queue in age order (bit 0 = the oldest entry).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "kmtsim/hw/dram_presets.h"
+#include "kmtsim/mc/config.h"
+
+namespace kmtsim::mc {
+
+using hw::dram::Cmd;
+
+inline constexpr unsigned kMaxBanks = 32;  // banks per channel
+inline constexpr unsigned kMaxQueue = 64;  // transaction queue entries per channel
+inline constexpr uint64_t kNever = ~uint64_t{0};
+
+// The transaction queue of a channel as the policies see it.
+struct QueueState {
+  unsigned size = 0;      // entries 0 .. size-1, 0 the oldest
+  uint64_t write = 0;     // entry is a write
+  uint64_t urgent = 0;    // entry was overtaken starve_cap times
+  uint64_t hit = 0;       // entry's bank is open on the entry's row
+  uint64_t bank_entries[kMaxBanks] = {};  // the entries of each bank
+  uint32_t banks_used = 0;                // banks with entries
+  uint8_t bank[kMaxQueue] = {};           // flat bank index: bank group * banks_per_group + bank
+  uint32_t row[kMaxQueue] = {};
+
+  uint64_t valid() const { return size >= 64 ? ~uint64_t{0} : (uint64_t{1} << size) - 1; }
+};
+
+// Open rows.
+struct BankState {
+  uint32_t open = 0;  // bank has an open row
+  uint32_t row[kMaxBanks] = {};
+};
+
+// First cycle at which each command may go to each bank.
+struct BankTimes {
+  uint64_t act[kMaxBanks] = {};  // ACT, REF and REFB (the bank's own timing)
+  uint64_t pre[kMaxBanks] = {};  // PRE (tRAS, tRTP, write recovery)
+  uint64_t ras[kMaxBanks] = {};  // tRAS met (refresh drains row hits until then)
+  uint64_t rd[kMaxBanks] = {};
+  uint64_t wr[kMaxBanks] = {};
+  uint64_t faw_free = 0;         // tFAW: the four-activate window has room
+};
+
+struct ChannelView {
+  const QueueState& queue;
+  const BankState& banks;
+  const BankTimes& times;
+  unsigned num_banks;
+  unsigned banks_per_group;
+  bool rd_credit;  // room for one more read response
+  bool wr_credit;  // room for one more write acknowledgement
+};
+
+// What refresh does to the channel in one cycle: a command of its own (it
+// always gets the bus), and what it keeps the scheduler from doing.
+struct RefreshControl {
+  Cmd cmd = Cmd::NOP;   // PREA, REF, PRE or REFB
+  unsigned bank = 0;    // PRE and REFB
+  bool act_block = false;
+  bool col_block = false;
+  uint32_t bank_block = 0;  // banks that take no command from the scheduler
+};
+
+// Times: first cycle from which a command may go; the checker updates them
+// as commands go. One implementation per DRAM standard.
+class TimingChecker {
+ public:
+  virtual ~TimingChecker() = default;
+  // A command sent in cycle t (PRE only to an open bank; PREA is a PRE to
+  // each open bank).
+  virtual void insert(Cmd cmd, unsigned bank, uint64_t t) = 0;
+  virtual const BankTimes& times() const = 0;
+};
+
+struct Pick {
+  Cmd cmd = Cmd::NOP;   // NOP: nothing may go in this cycle
+  unsigned index = 0;   // queue entry
+  uint64_t wake = kNever;  // with NOP: first later cycle at which something could, nothing else changing
+  bool credit_blocked = false;  // with NOP: a column command waits for response room
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  virtual Pick pick(const ChannelView& v, const RefreshControl& refresh, uint64_t t) const = 0;
+};
+
+class RefreshPolicy {
+ public:
+  virtual ~RefreshPolicy() = default;
+  // The refresh manager's outputs in cycle t, and its transition at the end
+  // of t. Called for increasing t; between two calls nothing may change
+  // before next_change() said.
+  virtual RefreshControl step(const ChannelView& v, uint64_t t) = 0;
+  // After step(v, t): the first cycle > t at which step could give
+  // something new, nothing else changing.
+  virtual uint64_t next_change(const ChannelView& v, uint64_t t) const = 0;
+  // Refreshes owed at the start of cycle t.
+  virtual uint64_t owed(uint64_t t) const = 0;
+};
+
+// Factories: the policies a configuration names (std::invalid_argument if unknown).
+std::unique_ptr<TimingChecker> make_checker(const McConfig& c);
+std::unique_ptr<Scheduler> make_scheduler(const McConfig& c);
+std::unique_ptr<RefreshPolicy> make_refresh(const McConfig& c);
+
+}  // namespace kmtsim::mc

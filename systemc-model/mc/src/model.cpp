@@ -1,0 +1,444 @@
+// The memory-controller model: channels of queue + bank state + policies,
+// the port arbiters in front, the response path behind, and the loop that
+// visits only the cycles in which something can happen.
+//
+// Within a simulated cycle t, as in the RTL (everything is decided from the
+// state at the start of t): each channel's arbiter picks a port and the
+// queue takes its request or not; each channel sends refresh's command or
+// the scheduler's; each port takes one response; then requests taken in t
+// enter their queues (schedulable from t + 1).
+#include "kmtsim/mc/model.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "queue.h"
+#include "response.h"
+
+namespace kmtsim::mc {
+
+namespace {
+
+struct Offer {
+  bool held = false;
+  uint64_t from = 0;
+  unsigned channel = 0;
+  QueueEntry entry;
+};
+
+// The scalars the cycle loop reads for every channel come first, the
+// queue's entries last.
+struct Channel {
+  unsigned index = 0;
+  BankState banks;
+  std::unique_ptr<TimingChecker> checker;
+  std::unique_ptr<RefreshPolicy> refresh;
+  RespFifo rd, wack;
+  unsigned rd_cnt = 0;
+  bool prefer_wack = false;
+  PortArbiter arb;
+  uint64_t offers = 0;        // ports holding a request for this channel
+  uint64_t accept_wake = kNever;
+  uint64_t last_accept_visit = 0;
+  uint64_t waiting_after = 0;  // ports left requesting after the last visit
+  uint64_t wake = 1;           // refresh/scheduler; no command in cycle 0 (the timing loads)
+  bool credit_blocked = false;
+  bool push_pending = false;
+  QueueEntry push;
+  uint64_t push_cycle = kNever;  // the last cycle in which a request was accepted
+  uint64_t pop_cycle = kNever;   // the last cycle in which an RD or WR left the queue
+  QueueEntry popped;             // the entry that left then
+  McChannelStats stats;
+  TransactionQueue queue;
+};
+
+}  // namespace
+
+struct McModel::Impl {
+  McConfig cfg;
+  dram::AddressMap map;
+  std::unique_ptr<Scheduler> scheduler;
+  std::vector<Channel> ch;
+  std::vector<Offer> offers;
+  std::vector<unsigned> rsp_ptr;       // per port: round robin over the channels' responses
+  std::vector<uint64_t> rsp_want;      // per port, scratch
+  std::vector<McEvent> events;
+  McObserver* observer = nullptr;
+  uint64_t now = 0;
+  uint64_t outstanding = 0;
+  uint64_t departures = 0;
+  unsigned banks = 0, bpg = 0;
+  uint64_t line_mask = 0;
+
+  explicit Impl(const McConfig& c) : cfg(c), map(c.preset) {
+    cfg.validate();
+    scheduler = make_scheduler(cfg);
+    banks = cfg.banks();
+    bpg = cfg.preset.banks_per_group;
+    line_mask = ~uint64_t{cfg.preset.request_bytes - 1} & (map.capacity_bytes() - 1);
+    ch.resize(cfg.preset.channels);
+    for (unsigned i = 0; i < ch.size(); ++i) {
+      Channel& k = ch[i];
+      k.index = i;
+      k.queue.init(cfg.queue_depth, cfg.starve_cap, banks);
+      k.checker = make_checker(cfg);
+      k.refresh = make_refresh(cfg);
+      k.rd.init(cfg.resp_depth + 2);
+      k.wack.init(cfg.resp_depth + 2);
+      k.arb.init(cfg.ports, cfg.prio_cap);
+    }
+    offers.resize(cfg.ports);
+    rsp_ptr.assign(cfg.ports, 0);
+    rsp_want.assign(cfg.ports, 0);
+  }
+
+  QueueEntry decode(const McRequest& r, unsigned port, unsigned* channel) const {
+    const dram::DramAddress a = map.decode(r.addr);
+    QueueEntry e;
+    e.bank = static_cast<uint8_t>(a.bankgroup * bpg + a.bank);
+    e.row = a.row;
+    e.col = a.column;
+    e.key = queue_key(e.bank, e.row, e.col);
+    e.write = r.write;
+    e.id = r.id;
+    e.tag = r.tag;
+    e.port = static_cast<uint16_t>(port);
+    e.addr = r.addr & line_mask;
+    *channel = a.channel;
+    return e;
+  }
+
+  ChannelView view(const Channel& k, uint64_t t) const {
+    return ChannelView{k.queue.state(), k.banks, k.checker->times(), banks, bpg,
+                       k.rd_cnt != cfg.resp_depth, k.wack.ram_count(t) != cfg.resp_depth};
+  }
+
+  void notify(const Channel& k, uint64_t t, Cmd c, unsigned bank, uint32_t row, uint32_t col, bool refresh,
+              const QueueEntry* e) {
+    if (observer == nullptr) return;
+    McCommand m;
+    m.cycle = t;
+    m.channel = k.index;
+    m.cmd = dram::DramCommand{c, bank / bpg, bank % bpg, row, col};
+    m.refresh = refresh;
+    if (e != nullptr) {
+      m.port = e->port;
+      m.id = e->id;
+      m.tag = e->tag;
+      m.addr = e->addr;
+    }
+    observer->on_command(m);
+  }
+
+  // ------------------------------------------------------------ acceptance
+  void accept_stage(Channel& k, uint64_t t) {
+    uint64_t req = 0, later = kNever;
+    for (uint64_t m = k.offers; m != 0; m &= m - 1) {
+      const unsigned p = static_cast<unsigned>(__builtin_ctzll(m));
+      if (offers[p].from <= t) req |= uint64_t{1} << p;
+      else later = std::min(later, offers[p].from);
+    }
+    if (req == 0) {
+      k.arb.idle_others();
+      k.last_accept_visit = t;
+      k.waiting_after = 0;
+      k.accept_wake = later;
+      return;
+    }
+    // Cycles skipped since the last visit with no other port waiting ended any priority run.
+    if (t > k.last_accept_visit + 1 && (k.waiting_after >> 1) == 0) k.arb.idle_others();
+    const int g = k.arb.grant(req);
+    const Offer& o = offers[static_cast<unsigned>(g)];
+    const bool ack = !k.queue.full() && !k.queue.hazard(o.entry.key, o.entry.write);
+    k.arb.update(req, g, ack);
+    k.last_accept_visit = t;
+    if (ack) {
+      const unsigned p = static_cast<unsigned>(g);
+      k.push_pending = true;
+      k.push = o.entry;
+      k.push_cycle = t;
+      offers[p].held = false;
+      k.offers &= ~(uint64_t{1} << p);
+      req &= ~(uint64_t{1} << p);
+      ++outstanding;
+      ++k.stats.accepted;
+      events.push_back(McEvent{McEvent::Kind::Accepted, o.entry.write, static_cast<uint16_t>(p), o.entry.id, t,
+                               o.entry.tag});
+      k.accept_wake = req != 0 ? t + 1 : later;
+    } else {
+      // Refused (queue full, or the granted request's address is busy): only
+      // a request leaving the queue or a new offer changes that.
+      k.accept_wake = later;
+    }
+    k.waiting_after = req;
+  }
+
+  // ------------------------------------------------------------ commands
+  void issue(Channel& k, const Pick& p, uint64_t t) {
+    TransactionQueue& q = k.queue;
+    const unsigned b = q.state().bank[p.index];
+    ++k.stats.commands[static_cast<unsigned>(p.cmd)];
+    switch (p.cmd) {
+      case Cmd::ACT: {
+        const uint32_t row = q.state().row[p.index];
+        k.banks.open |= uint32_t{1} << b;
+        k.banks.row[b] = row;
+        k.checker->insert(Cmd::ACT, b, t);
+        q.bank_opened(b, row);
+        notify(k, t, Cmd::ACT, b, row, q.entry(p.index).col, false, nullptr);
+        break;
+      }
+      case Cmd::PRE:
+        notify(k, t, Cmd::PRE, b, q.state().row[p.index], q.entry(p.index).col, false, nullptr);
+        k.banks.open &= ~(uint32_t{1} << b);
+        k.checker->insert(Cmd::PRE, b, t);
+        q.bank_closed(b);
+        break;
+      case Cmd::RD:
+      case Cmd::WR: {
+        const QueueEntry e = q.pop(p.index);
+        ++departures;
+        k.pop_cycle = t;
+        k.popped = e;
+        k.checker->insert(p.cmd, b, t);
+        if (p.cmd == Cmd::RD) {
+          k.rd.push(RespEntry{t + cfg.timing.CL, e.tag, e.id, e.port});
+          ++k.rd_cnt;
+        } else {
+          k.wack.push(RespEntry{t, e.tag, e.id, e.port});
+        }
+        if (k.offers != 0) k.accept_wake = std::min(k.accept_wake, t + 1);
+        notify(k, t, p.cmd, b, e.row, e.col, false, &e);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  void issue_refresh(Channel& k, const RefreshControl& rc, uint64_t t) {
+    ++k.stats.commands[static_cast<unsigned>(rc.cmd)];
+    switch (rc.cmd) {
+      case Cmd::PREA:
+        for (uint32_t o = k.banks.open; o != 0; o &= o - 1) {
+          const unsigned b = static_cast<unsigned>(__builtin_ctz(o));
+          k.checker->insert(Cmd::PRE, b, t);
+          k.queue.bank_closed(b);
+        }
+        k.banks.open = 0;
+        notify(k, t, Cmd::PREA, rc.bank, 0, 0, true, nullptr);
+        break;
+      case Cmd::PRE:
+        k.banks.open &= ~(uint32_t{1} << rc.bank);
+        k.checker->insert(Cmd::PRE, rc.bank, t);
+        k.queue.bank_closed(rc.bank);
+        notify(k, t, Cmd::PRE, rc.bank, 0, 0, true, nullptr);
+        break;
+      case Cmd::REF:
+      case Cmd::REFB:
+        k.checker->insert(rc.cmd, rc.bank, t);
+        notify(k, t, rc.cmd, rc.bank, 0, 0, true, nullptr);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void channel_step(Channel& k, uint64_t t) {
+    const ChannelView v = view(k, t);
+    const RefreshControl rc = k.refresh->step(v, t);
+    if (rc.cmd != Cmd::NOP) {
+      issue_refresh(k, rc, t);
+      k.wake = t + 1;
+      return;
+    }
+    const Pick p = scheduler->pick(v, rc, t);
+    if (p.cmd != Cmd::NOP) {
+      issue(k, p, t);
+      k.wake = t + 1;
+      return;
+    }
+    k.credit_blocked = p.credit_blocked;
+    k.wake = std::min(p.wake, k.refresh->next_change(v, t));
+    if (k.credit_blocked) k.wake = std::min(k.wake, std::max(t + 1, std::min(k.rd.visible(), k.wack.visible())));
+  }
+
+  // A lower bound of the first cycle a command could go for a new entry: a
+  // new entry can only add candidates (or hold back others), so the
+  // channel's wake need not come earlier than this for it.
+  uint64_t earliest(const Channel& k, const QueueEntry& e, bool hit) const {
+    const BankTimes& tm = k.checker->times();
+    if (hit) return e.write ? tm.wr[e.bank] : tm.rd[e.bank];
+    if (((k.banks.open >> e.bank) & 1u) != 0) return tm.pre[e.bank];
+    return std::max(tm.act[e.bank], tm.faw_free);
+  }
+
+  // ------------------------------------------------------------ responses
+  void response_stage(uint64_t t) {
+    // Each channel offers its read data or write acknowledgement (taking
+    // turns when both wait) to the response's port.
+    bool any = false;
+    for (Channel& k : ch) {
+      const bool rd_v = k.rd.visible() <= t, wk_v = k.wack.visible() <= t;
+      if (!rd_v && !wk_v) continue;
+      const bool sel_wack = wk_v && (!rd_v || k.prefer_wack);
+      const unsigned port = sel_wack ? k.wack.front().port : k.rd.front().port;
+      rsp_want[port] |= uint64_t{1} << k.index;
+      any = true;
+    }
+    if (!any) return;
+    const unsigned n = static_cast<unsigned>(ch.size());
+    for (unsigned port = 0; port < rsp_want.size(); ++port) {
+      const uint64_t want = rsp_want[port];
+      if (want == 0) continue;
+      rsp_want[port] = 0;
+      unsigned g = rsp_ptr[port];
+      for (unsigned k = 0; k < n; ++k, g = g + 1 == n ? 0 : g + 1) {
+        if ((want >> g) & 1u) break;
+      }
+      rsp_ptr[port] = g + 1 == n ? 0 : g + 1;
+      Channel& k = ch[g];
+      const bool rd_v = k.rd.visible() <= t;
+      const bool sel_wack = k.wack.visible() <= t && (!rd_v || k.prefer_wack);
+      RespFifo& f = sel_wack ? k.wack : k.rd;
+      const RespEntry e = f.front();
+      f.pop(t);
+      k.prefer_wack = !sel_wack;
+      if (sel_wack) {
+        ++k.stats.writes;
+      } else {
+        --k.rd_cnt;
+        ++k.stats.reads;
+      }
+      --outstanding;
+      events.push_back(McEvent{McEvent::Kind::Completed, sel_wack, static_cast<uint16_t>(port), e.id, t, e.tag});
+      if (k.credit_blocked) k.wake = std::min(k.wake, t + 1);
+    }
+  }
+
+  uint64_t next_activity() const {
+    uint64_t n = kNever;
+    for (const Channel& k : ch) {
+      n = std::min({n, k.wake, k.rd.visible(), k.wack.visible()});
+      if (k.offers != 0) n = std::min(n, k.accept_wake);
+    }
+    return std::max(n, now);
+  }
+
+  void advance(uint64_t until) {
+    while (now < until) {
+      const uint64_t t = now;
+      for (Channel& k : ch) {
+        if (k.offers != 0 && k.accept_wake <= t) accept_stage(k, t);
+      }
+      uint64_t rsp_next = kNever;
+      for (Channel& k : ch) {
+        if (k.wake <= t) channel_step(k, t);
+        rsp_next = std::min({rsp_next, k.rd.visible(), k.wack.visible()});
+      }
+      if (rsp_next <= t) response_stage(t);
+      for (Channel& k : ch) {
+        if (!k.push_pending) continue;
+        k.push_pending = false;
+        const QueueEntry& e = k.push;
+        const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
+        k.queue.push(e, hit);
+        k.wake = std::min(k.wake, std::max(t + 1, earliest(k, e, hit)));
+      }
+      now = t + 1;
+      const uint64_t n = next_activity();
+      if (n > now) now = std::min(n, until);
+    }
+  }
+};
+
+McModel::McModel(const McConfig& cfg) : impl_(std::make_unique<Impl>(cfg)) {}
+McModel::~McModel() = default;
+
+const McConfig& McModel::config() const { return impl_->cfg; }
+const dram::AddressMap& McModel::address_map() const { return impl_->map; }
+unsigned McModel::channel_of(uint64_t addr) const { return impl_->map.decode(addr).channel; }
+uint64_t McModel::now() const { return impl_->now; }
+
+bool McModel::offer(unsigned port, const McRequest& r, uint64_t at) {
+  Impl& m = *impl_;
+  if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
+  Offer& o = m.offers[port];
+  if (o.held) return false;
+  o.held = true;
+  o.from = std::max(at, m.now);
+  o.entry = m.decode(r, port, &o.channel);
+  Channel& k = m.ch[o.channel];
+  k.offers |= uint64_t{1} << port;
+  k.accept_wake = std::min(k.accept_wake, o.from);
+  return true;
+}
+
+bool McModel::holding(unsigned port) const { return port < impl_->offers.size() && impl_->offers[port].held; }
+
+void McModel::withdraw(unsigned port) {
+  Impl& m = *impl_;
+  if (!holding(port)) return;
+  Offer& o = m.offers[port];
+  o.held = false;
+  m.ch[o.channel].offers &= ~(uint64_t{1} << port);
+  m.ch[o.channel].waiting_after &= ~(uint64_t{1} << port);
+}
+
+bool McModel::can_accept(uint64_t addr, bool write) const {
+  unsigned c = 0;
+  const QueueEntry e = impl_->decode(McRequest{addr, write, 0, 0}, 0, &c);
+  const TransactionQueue& q = impl_->ch[c].queue;
+  return !q.full() && !q.hazard(e.key, write);
+}
+
+bool McModel::accept_late(unsigned port, const McRequest& r) {
+  Impl& m = *impl_;
+  if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
+  if (m.now == 0 || m.offers[port].held) return false;
+  const uint64_t t = m.now - 1;
+  unsigned c = 0;
+  const QueueEntry e = m.decode(r, port, &c);
+  Channel& k = m.ch[c];
+  if (k.push_cycle == t) return false;  // the channel took another request in that cycle
+  // The queue at the start of cycle t: what is left now, plus the entry that left in t.
+  const TransactionQueue& q = k.queue;
+  const bool left = k.pop_cycle == t;
+  if (q.size() + (left ? 1u : 0u) >= m.cfg.queue_depth) return false;
+  if (q.hazard(e.key, e.write)) return false;
+  if (left && k.popped.key == e.key && (e.write || k.popped.write)) return false;
+  const uint64_t req = uint64_t{1} << port;
+  k.arb.update(req, static_cast<int>(port), true);
+  k.last_accept_visit = t;
+  k.waiting_after = 0;
+  k.push_cycle = t;
+  ++m.outstanding;
+  ++k.stats.accepted;
+  m.events.push_back(McEvent{McEvent::Kind::Accepted, e.write, static_cast<uint16_t>(port), e.id, t, e.tag});
+  const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
+  k.queue.push(e, hit);
+  k.wake = std::min(k.wake, std::max(m.now, m.earliest(k, e, hit)));
+  return true;
+}
+
+void McModel::advance(uint64_t until) { impl_->advance(until); }
+std::span<const McEvent> McModel::events() const { return impl_->events; }
+void McModel::clear_events() { impl_->events.clear(); }
+
+bool McModel::busy() const {
+  if (impl_->outstanding != 0) return true;
+  for (const Offer& o : impl_->offers) {
+    if (o.held) return true;
+  }
+  return false;
+}
+uint64_t McModel::outstanding() const { return impl_->outstanding; }
+uint64_t McModel::departures() const { return impl_->departures; }
+uint64_t McModel::next_event_cycle() const { return busy() ? impl_->next_activity() : kNever; }
+uint64_t McModel::next_activity_cycle() const { return impl_->next_activity(); }
+void McModel::set_observer(McObserver* o) { impl_->observer = o; }
+const McChannelStats& McModel::channel_stats(unsigned c) const { return impl_->ch.at(c).stats; }
+uint64_t McModel::refresh_owed(unsigned c) const { return impl_->ch.at(c).refresh->owed(impl_->now); }
+
+}  // namespace kmtsim::mc

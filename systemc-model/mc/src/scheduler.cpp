@@ -1,0 +1,171 @@
+// Schedulers: FR-FCFS with a starvation cap (the RTL's kmt_mc_sched), and
+// plain FCFS (the oldest request only), for comparison.
+#include <algorithm>
+#include <bit>
+#include <stdexcept>
+
+#include "kmtsim/mc/policy.h"
+
+namespace kmtsim::mc {
+namespace {
+
+inline uint64_t bit(unsigned i) { return uint64_t{1} << i; }
+inline uint64_t all_if(bool b) { return b ? ~uint64_t{0} : 0; }
+
+// Choice, first match: the oldest ready urgent entry; the oldest ready row
+// hit; the oldest ready ACT or PRE. A row hit younger than an urgent entry
+// that wants another row of its bank is held back, and a PRE waits until its
+// bank has no row hit that is not held back: older hits drain, the row
+// closes, the urgent entry gets its ACT. Refresh blocks ACTs and column
+// commands channel-wide, or everything for the banks it works on.
+class FrFcfs final : public Scheduler {
+ public:
+  Pick pick(const ChannelView& v, const RefreshControl& rc, uint64_t t) const override {
+    const QueueState& q = v.queue;
+    Pick p;
+    if (q.size == 0) return p;
+    const BankTimes& tm = v.times;
+    const uint64_t valid = q.valid();
+    const bool faw_ok = tm.faw_free <= t;
+    // Bank by bank, only over the banks that matter (those with entries;
+    // open or closed), the tests branch-free: their outcomes are data
+    // dependent and would be mispredicted.
+    const uint32_t used = q.banks_used;
+    const uint32_t open_b = v.banks.open & used;
+    auto entries_of = [&q](uint32_t banks) {
+      uint64_t e = 0;
+      for (; banks != 0; banks &= banks - 1) e |= q.bank_entries[std::countr_zero(banks)];
+      return e;
+    };
+    const uint64_t open_e = entries_of(open_b);
+    const uint64_t free_e = rc.bank_block != 0 ? ~entries_of(rc.bank_block & used) : ~uint64_t{0};
+    const uint64_t hit = q.hit;
+    const uint64_t closed = valid & ~open_e;
+    const uint64_t conflict = open_e & ~hit;
+
+    // Starvation cap: hits younger than an urgent non-hit of their bank wait.
+    uint64_t held = 0;
+    // (Bank by bank, from the oldest urgent non-hit of each.)
+    for (uint64_t un = q.urgent & ~hit; un != 0;) {
+      const unsigned i = static_cast<unsigned>(std::countr_zero(un));
+      const uint64_t be = q.bank_entries[q.bank[i]];
+      held |= be & ~((bit(i) << 1) - 1);
+      un &= ~be;
+    }
+    const uint64_t live = hit & ~held;
+    // Open banks: row hits that may go, PREs that may go (a bank with a live
+    // hit keeps its row open).
+    const uint64_t live_wr = rc.col_block || !v.wr_credit ? 0 : live & q.write;
+    const uint64_t live_rd = rc.col_block || !v.rd_credit ? 0 : live & ~q.write;
+    uint64_t col = 0, pre = 0, live_bank_e = 0;
+    for (uint32_t m = open_b; m != 0; m &= m - 1) {
+      const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+      const uint64_t e = q.bank_entries[b];
+      col |= e & ((live_wr & all_if(tm.wr[b] <= t)) | (live_rd & all_if(tm.rd[b] <= t)));
+      live_bank_e |= e & all_if((e & live) != 0);
+      pre |= e & all_if(tm.pre[b] <= t);
+    }
+    col &= free_e;
+    pre &= conflict & free_e & ~live_bank_e;
+    // Closed banks: ACTs that may go.
+    uint64_t act = 0;
+    if (!rc.act_block && faw_ok) {
+      for (uint32_t m = used & ~v.banks.open; m != 0; m &= m - 1) {
+        const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+        act |= q.bank_entries[b] & all_if(tm.act[b] <= t);
+      }
+      act &= free_e;
+    }
+
+    uint64_t sel = (col | act | pre) & q.urgent;
+    if (sel == 0) sel = col;
+    if (sel == 0) sel = act | pre;
+    if (sel != 0) {
+      const unsigned i = static_cast<unsigned>(std::countr_zero(sel));
+      p.index = i;
+      if ((col >> i) & 1u) {
+        p.cmd = ((q.write >> i) & 1u) ? Cmd::WR : Cmd::RD;
+      } else {
+        p.cmd = ((act >> i) & 1u) ? Cmd::ACT : Cmd::PRE;
+      }
+      return p;
+    }
+
+    // Nothing in this cycle: when could something be, nothing else changing?
+    const uint64_t cand = valid & free_e;
+    const uint64_t col_wr = rc.col_block ? 0 : cand & live & q.write;
+    const uint64_t col_rd = rc.col_block ? 0 : cand & live & ~q.write;
+    p.credit_blocked = (col_wr != 0 && !v.wr_credit) || (col_rd != 0 && !v.rd_credit);
+    const uint64_t want_wr = v.wr_credit ? col_wr : 0, want_rd = v.rd_credit ? col_rd : 0;
+    const uint64_t want_pre = cand & conflict & ~live_bank_e;
+    uint64_t wake = kNever;
+    for (uint32_t m = open_b; m != 0; m &= m - 1) {
+      const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+      const uint64_t e = q.bank_entries[b];
+      const uint64_t w1 = (e & want_wr) != 0 ? tm.wr[b] : kNever;
+      const uint64_t w2 = (e & want_rd) != 0 ? tm.rd[b] : kNever;
+      const uint64_t w4 = (e & want_pre) != 0 ? tm.pre[b] : kNever;
+      wake = std::min(wake, std::min(std::min(w1, w2), w4));
+    }
+    if (!rc.act_block) {
+      const uint64_t want_act = cand & closed;
+      uint64_t act_at = kNever;
+      for (uint32_t m = used & ~v.banks.open; m != 0; m &= m - 1) {
+        const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+        act_at = std::min(act_at, (q.bank_entries[b] & want_act) != 0 ? tm.act[b] : kNever);
+      }
+      if (act_at != kNever) wake = std::min(wake, std::max(act_at, tm.faw_free));
+    }
+    p.wake = wake == kNever ? kNever : std::max(wake, t + 1);
+    return p;
+  }
+};
+
+// The oldest request only: its next command when ready.
+class Fcfs final : public Scheduler {
+ public:
+  Pick pick(const ChannelView& v, const RefreshControl& rc, uint64_t t) const override {
+    const QueueState& q = v.queue;
+    Pick p;
+    if (q.size == 0) return p;
+    const unsigned b = q.bank[0];
+    if ((rc.bank_block >> b) & 1u) return p;  // refresh decides the wake
+    const BankTimes& tm = v.times;
+    uint64_t at = kNever;
+    Cmd cmd = Cmd::NOP;
+    if (((v.banks.open >> b) & 1u) == 0) {
+      if (!rc.act_block) {
+        cmd = Cmd::ACT;
+        at = std::max(tm.act[b], tm.faw_free);
+      }
+    } else if (v.banks.row[b] != q.row[0]) {
+      cmd = Cmd::PRE;
+      at = tm.pre[b];
+    } else if (!rc.col_block) {
+      const bool w = (q.write & 1u) != 0;
+      if (!(w ? v.wr_credit : v.rd_credit)) {
+        p.credit_blocked = true;
+        return p;
+      }
+      cmd = w ? Cmd::WR : Cmd::RD;
+      at = w ? tm.wr[b] : tm.rd[b];
+    }
+    if (cmd != Cmd::NOP && at <= t) {
+      p.cmd = cmd;
+      p.index = 0;
+    } else {
+      p.wake = at == kNever ? kNever : std::max(at, t + 1);
+    }
+    return p;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Scheduler> make_scheduler(const McConfig& c) {
+  if (c.scheduler == "frfcfs") return std::make_unique<FrFcfs>();
+  if (c.scheduler == "fcfs") return std::make_unique<Fcfs>();
+  throw std::invalid_argument("unknown scheduler '" + c.scheduler + "' (known: frfcfs, fcfs)");
+}
+
+}  // namespace kmtsim::mc

@@ -1,0 +1,99 @@
+#include "mc_memory.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace kmtsim::sc {
+
+// kmt_device's memory controller: kmt_mc with McQueueDepth 16, McRespDepth 8
+// and kmt_mc's defaults for the rest (StarveCap 16, PrioCap 4).
+mc::McConfig McMemory::device_config(const hw::dram::Preset& p, dram::RefreshMode refresh) {
+  mc::McConfig c = mc::McConfig::for_preset(p);
+  c.ports = kPorts;
+  c.queue_depth = 16;
+  c.resp_depth = 8;
+  c.starve_cap = 16;
+  c.prio_cap = 4;
+  c.refresh = refresh;
+  return c;
+}
+
+McMemory::McMemory(const hw::dram::Preset& preset, dram::RefreshMode refresh)
+    : McMemory(device_config(preset, refresh)) {}
+
+McMemory::McMemory(const mc::McConfig& config)
+    : mc_(config), offered_(config.ports, 0), chan_cycle_(config.preset.channels, 0) {}
+
+void McMemory::collect() {
+  for (const mc::McEvent& e : mc_.events()) {
+    if (e.kind != mc::McEvent::Kind::Completed) continue;
+    const auto it = inflight_.find(e.tag);
+    if (it == inflight_.end()) throw std::logic_error("memory controller model: a completion of no request");
+    done_.push_back(MemCompletion{e.cycle, it->second});
+    if (!it->second.write) {
+      const auto r = reads_.find(it->second.addr);
+      if (--r->second == 0) reads_.erase(r);
+    }
+    inflight_.erase(it);
+  }
+  mc_.clear_events();
+}
+
+void McMemory::run_to(uint64_t cycle) {
+  if (mc_.now() < cycle) {
+    mc_.advance(cycle);
+    collect();
+  }
+}
+
+bool McMemory::offer(const MemRequest& request, uint64_t cycle) {
+  const unsigned port = request.port;
+  if (port >= offered_.size()) {
+    throw std::out_of_range("memory controller: no port " + std::to_string(port));
+  }
+  if (offered_[port] == cycle + 1) return false;  // one request a cycle per port
+  if (cycle + 1 < mc_.now()) {
+    throw std::logic_error("memory controller: a request offered at cycle " + std::to_string(cycle) +
+                           " after the memory advanced to " + std::to_string(mc_.now() - 1));
+  }
+  const unsigned ch = mc_.channel_of(request.addr);
+  if (chan_cycle_[ch] == cycle + 1) return false;  // the channel takes one request a cycle
+  // Simulate the cycle itself (its completions wait in done_), then decide
+  // from the queue as it was at its start: the same answer whether the
+  // device offers before or after it collects the cycle's completions.
+  run_to(cycle + 1);
+  if (request.write && reads_.count(request.addr) != 0) return false;  // see the header
+  const bool taken = mc_.accept_late(port, mc::McRequest{request.addr, request.write, 0, seq_});
+  mc_.clear_events();  // its Accepted event
+  if (!taken) return false;
+  offered_[port] = cycle + 1;
+  chan_cycle_[ch] = cycle + 1;
+  inflight_.emplace(seq_++, request);
+  if (!request.write) ++reads_[request.addr];
+  return true;
+}
+
+std::optional<uint64_t> McMemory::next_event() const {
+  if (done_head_ < done_.size()) return done_[done_head_].cycle;
+  if (!mc_.busy()) return std::nullopt;
+  return mc_.next_event_cycle();
+}
+
+void McMemory::advance(uint64_t cycle, std::vector<MemCompletion>& out) {
+  if (mc_.now() <= cycle) {
+    mc_.advance(cycle + 1);
+    collect();
+  }
+  while (done_head_ < done_.size() && done_[done_head_].cycle <= cycle) out.push_back(done_[done_head_++]);
+  if (done_head_ == done_.size()) {
+    done_.clear();
+    done_head_ = 0;
+  }
+}
+
+uint64_t McMemory::retry_cycle(uint64_t cycle) const {
+  // Room may come from a request leaving in this very cycle: try the next.
+  return cycle + 1;
+}
+
+}  // namespace kmtsim::sc
