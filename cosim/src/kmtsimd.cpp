@@ -27,7 +27,7 @@ namespace {
 void usage(FILE* out) {
   std::fputs(
       "usage: kmtsimd [--socket PATH] [--backend model|rtl] [--time deterministic|profiling]\n"
-      "               [--seed N] [--coalesce COUNT[:CYCLES]] [--hops on|off] [--ready-fd FD] [--quiet]\n"
+      "               [--seed N] [--coalesce COUNT:CYCLES] [--hops on|off] [--ready-fd FD] [--quiet]\n"
       "\n"
       "Runs the simulated kmtsim GPU and its kernel driver, serving D3DKMT clients.\n"
       "  --socket PATH   Unix socket to serve (default: $KMTSIM_SOCKET, else\n"
@@ -35,7 +35,7 @@ void usage(FILE* out) {
       "  --backend B     model (SystemC, default) or rtl (Verilated RTL under SystemC)\n"
       "  --time M        deterministic (default) or profiling\n"
       "  --seed N        seed for handle numbering (default: random)\n"
-      "  --coalesce C[:T] interrupt coalescing: one interrupt per C records (2..255),\n"
+      "  --coalesce C:T  interrupt coalescing: one interrupt per C records (2..255),\n"
       "                  or when the oldest has waited T device cycles (1..16777215);\n"
       "                  fences marked latency-critical bypass it (default: off)\n"
       "  --hops on|off   record each fence signal's hops (default on; off: to measure what it costs)\n"
@@ -107,8 +107,10 @@ int sc_main(int argc, char* argv[]) {
         cycles = std::strtoul(t, &end, 10);
         ok = end != t && cycles >= 1 && cycles <= 0xFFFFFF;
       }
+      // Without a time limit a lone record would wait for company for ever.
+      ok = ok && (count <= 1 || cycles != 0);
       if (!ok || *end != '\0') {
-        std::fprintf(stderr, "kmtsimd: --coalesce takes COUNT (0..255) or COUNT:CYCLES (CYCLES 1..16777215), not '%s'\n",
+        std::fprintf(stderr, "kmtsimd: --coalesce takes COUNT:CYCLES (COUNT 2..255, CYCLES 1..16777215) or 0 (off), not '%s'\n",
                      v.c_str());
         return 2;
       }

@@ -398,6 +398,9 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data) {
 
 void ModelDevice::request(unsigned port, uint64_t addr, bool write, std::vector<uint8_t> data,
                           std::vector<uint8_t> strobe, std::function<void(uint64_t, const uint8_t*)> done) {
+  // The memory decodes the VRAM's address bits only, as the RTL's ports do:
+  // a ring whose base moved under it while enabled reads around, never out.
+  addr %= vram_bytes_;
   Pending p;
   p.request = {port, addr, write, next_tag_++};
   p.data = std::move(data);

@@ -163,6 +163,19 @@ void Kernel::kick(HwRing& r) {
   hw_.write32(reg::RING_WPTR_AT(r.index), static_cast<uint32_t>(r.wpos % r.size));
 }
 
+void Kernel::forget_signals(const Packet& dropped) {
+  // Their hops wait in the fences' pending lists: a signal that never runs
+  // would be matched with a later one's interrupt.
+  for (const SignalNote& n : dropped.signals) {
+    if (!n.logged) continue;
+    auto& pending = n.fence->pending_gpu;
+    const auto it = std::find_if(pending.begin(), pending.end(), [&](const Hop& h) {
+      return h.value == n.hop.value && h.submit_sim_ps == n.hop.submit_sim_ps && h.submit_host_ns == n.hop.submit_host_ns;
+    });
+    if (it != pending.end()) pending.erase(it);
+  }
+}
+
 void Kernel::preempt(HwRing& r, bool skip_faulty) {
   // Stop it after the command it is in (a WAIT still retires if released),
   // see how far it got, then reset it.
@@ -176,10 +189,11 @@ void Kernel::preempt(HwRing& r, bool skip_faulty) {
     Packet p = std::move(f.packet);
     if (r.rpos > f.start) drop_front(p, static_cast<size_t>((r.rpos - f.start) / 4));
     if (!skipped && !p.words.empty()) {
-      drop_front(p, std::min<size_t>(command_words(p.words.front()), p.words.size()));
+      forget_signals(split_front(p, std::min<size_t>(command_words(p.words.front()), p.words.size())));
       skipped = true;
     }
     if (f.context != nullptr && f.context == owner && !p.words.empty()) back.push_back(std::move(p));
+    else forget_signals(p);  // a destroyed context's: it never runs
   }
   r.in_flight.clear();
   r.wpos = r.rpos = 0;
@@ -343,7 +357,9 @@ void Kernel::bind_waiting() {
       }
       c = *it;
       for (auto& r : rings_) {
-        if (r->owner == nullptr) continue;
+        // An ownerless ring with work has what a destroyed context left
+        // (drop_orphans): preempting it drops that.
+        if (r->owner == nullptr && r->in_flight.empty()) continue;
         const uint32_t state = field::RING_STATUS_STATE.get(hw_.read32(reg::RING_STATUS_AT(r->index)));
         if (state != static_cast<uint32_t>(hw::RingState::WAITING)) continue;
         preempt(*r, false);  // its owner goes to the back of the line
@@ -365,10 +381,25 @@ void Kernel::bind_waiting() {
   }
 }
 
+void Kernel::drop_orphans() {
+  // What a destroyed context left on a ring runs to its end, unless it stalls
+  // on a WAIT: nobody can take that work back, and it would hold its ring,
+  // the VRAM freed behind it and every object it names, maybe for good.
+  for (auto& r : rings_) {
+    if (r->owner != nullptr || r->in_flight.empty()) continue;
+    reap(*r);
+    if (r->in_flight.empty()) continue;
+    const uint32_t state = field::RING_STATUS_STATE.get(hw_.read32(reg::RING_STATUS_AT(r->index)));
+    if (state == static_cast<uint32_t>(hw::RingState::WAITING)) preempt(*r, false);
+  }
+}
+
 void Kernel::device_idle() {
+  if (removed_) return;
+  drop_orphans();
   // A ring that stalled on a WAIT since the scheduler last looked may be
   // wanted by a context that can run: once per stretch of device time.
-  if (ring_waiters_.empty() || removed_ || hw_.now_ps() == idle_checked_ps_) return;
+  if (ring_waiters_.empty() || hw_.now_ps() == idle_checked_ps_) return;
   idle_checked_ps_ = hw_.now_ps();
   if (std::any_of(ring_waiters_.begin(), ring_waiters_.end(), [this](ContextObj* w) { return ready(*w); })) schedule();
 }

@@ -166,6 +166,11 @@ void Kernel::detach(Process* process) {
   process->tickets.clear();
   while (!process->handles.empty()) remove_handle(*process, process->handles.begin()->first);
   processes_.erase(it);
+  // Work the rings have run lets go of the objects it names (its fences and
+  // their slots), and its contexts' stalled work goes: that may be all that
+  // kept the process's objects alive.
+  for (auto& r : rings_) reap(*r);
+  if (!removed_) drop_orphans();
 }
 
 uint32_t Kernel::new_handle(Process& process) {
@@ -475,6 +480,7 @@ void Kernel::interrupt(uint64_t irq_raised_ps) {
       const uint64_t value = lo | (uint64_t{hw_.read32(reg::FENCE_VALUE_HI)} << 32);
       o->pending_cpu.clear();
       o->pending_gpu.clear();
+      o->synced = true;  // the table is the truth
       deliver(*o, value, false, irq_raised_ps, hw_.now_ps());
     }
   }
@@ -507,6 +513,10 @@ void Kernel::deliver(SyncObject& object, uint64_t value, bool from_gpu, uint64_t
   // The device wrote the value to the fence's page (write-back) before it
   // queued the record: the CPU-visible value is already there, and a newer
   // one may be too, so the page is left alone.
+  if (!object.synced) {
+    if (from_gpu || value != object.initial) return;  // a previous fence's record
+    object.synced = true;
+  }
   object.value = value;
   for (auto& r : rings_)
     if (r->progress.get() == &object) r->kicked = false;

@@ -92,6 +92,10 @@ struct SyncObject {
   int slot = -1;               // hardware fence (monitored fences)
   uint64_t gpu_va = 0;
   uint64_t value = 0;          // last value the interrupt handler delivered
+  uint64_t initial = 0;        // InitialFenceValue
+  // The record of its initial value (or a resync) has come: the records of
+  // its slot before that were a destroyed fence's, and are not its.
+  bool synced = false;
   std::optional<FencePage> page;
   UniqueFd event;              // CPU_NOTIFICATION: the event to signal
   std::set<Waiter*> waiters;

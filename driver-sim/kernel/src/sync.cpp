@@ -22,8 +22,12 @@ std::shared_ptr<SyncObject> Kernel::new_sync_object(uint32_t type, uint32_t flag
   object->type = type;
   object->flags = flags;
   object->value = initial;
+  object->initial = initial;
   ++live_syncs_;
   if (type != D3DDDI_MONITORED_FENCE) return object;
+  // Run ring work may still name destroyed fences: letting go of it frees their slots.
+  if (free_slots_.empty())
+    for (auto& r : rings_) reap(*r);
   if (free_slots_.empty()) return nullptr;
   const int slot = free_slots_.front();
   // The page lies over the fence's write-back page: the device writes it.

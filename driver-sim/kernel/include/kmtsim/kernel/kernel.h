@@ -201,6 +201,8 @@ class Kernel {
   HwRing* free_ring();
   void reap(HwRing& ring);
   void preempt(HwRing& ring, bool skip_faulty);
+  void drop_orphans();  // stalled work of destroyed contexts
+  void forget_signals(const Packet& dropped);
   void kick(HwRing& ring);
   bool write_packets(HwRing& ring);
   void ring_fault(HwRing& ring);
