@@ -1,89 +1,119 @@
 // Monitored-fence engine: a table of NumFences 64-bit fence values in block
-// RAM, updated by CPU signals (store: the value may go down) and command
-// signals (max: a GPU signal never lowers a fence), and read by the host.
+// RAM, its write-back to VRAM, and the interrupt records that follow.
 //
-// Every signal queues an interrupt record (source, fence, new value). When the record
-// FIFO is full the record is dropped and overflow_o pulses; the value itself is
-// never lost, so the driver resynchronises by reading the table.
+// Requesters: NumRings rings and the host (index NumRings), each with one
+// request port (op: read, store, max) taken in round robin, one per cycle.
+// A CPU signal stores its value (it may go down: a rewind); a ring signal
+// takes max(current, value). Pipeline, for a request granted in cycle t:
+//   t    (A) arbitration; the table is read at the granted fence;
+//   t+1  (B) the new value is computed and written to the table (a one-entry
+//            bypass covers back-to-back updates of one fence); probe upd_*;
+//   t+2  (C) the update is broadcast on upd_* (ring WAITs compare against
+//            it), a read is answered on rsp_*, and a signal enters the
+//            write-back queue.
+// Write-back queue (WbDepth entries, in signal order): with
+// FENCE_WB_CONTROL.ENABLE the value goes to FENCE_WB_BASE + fence * 4096
+// (8 bytes, strobe 0xFF, at offset 0 of a line) through memory-controller
+// port 0, entries issued in order, one per cycle; a page outside VRAM is not
+// written and counted (wb_errors_o). An entry whose write-back was
+// acknowledged (or that needs none) leaves the queue from its head, one per
+// cycle, as an interrupt record (rec_*): records keep signal order. Signals
+// are not granted while the queue, counting signals still in the pipeline,
+// is full.
 //
-// Pipeline: stage A arbitrates (round robin) and reads the table; stage B
-// computes the new value, writes it back and emits the record or the read
-// response. A one-entry bypass covers a back-to-back update of one fence.
-// Every update is also broadcast (upd_*) for the command processor's WAITs.
-// After reset the table is swept to zero (init_o) before requests are taken.
+// After reset the table is swept to zero (init_o, NumFences cycles) before
+// requests are taken; latency-critical bits (crit_*) are flops, cleared by
+// reset.
 
 `default_nettype none
 
 module kmt_fence_engine #(
-  parameter int unsigned NumFences    = 64,
-  parameter int unsigned IrqFifoDepth = 16,
-  localparam int unsigned IdxW  = (NumFences > 1) ? $clog2(NumFences) : 1,
-  localparam int unsigned RecLvlW = $clog2(IrqFifoDepth + 1)
+  parameter int unsigned NumFences = 64,
+  parameter int unsigned NumRings  = 2,
+  parameter int unsigned VramLog2  = 32,
+  parameter int unsigned DataW     = 512,
+  parameter int unsigned WbDepth   = 8,
+  parameter int unsigned IdW       = 4,
+  localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
+  localparam int unsigned NumReq   = NumRings + 1,
+  localparam int unsigned ReqW     = (NumReq > 1) ? $clog2(NumReq) : 1,
+  localparam int unsigned LineLog2 = $clog2(DataW / 8),
+  localparam int unsigned StrbW    = DataW / 8
 ) (
-  input  logic               clk_i,
-  input  logic               rst_ni,
-  output logic               init_o,
-  output logic               busy_o,
+  input  logic                    clk_i,
+  input  logic                    rst_ni,
+  output logic                    init_o,
+  output logic                    busy_o,
 
-  // CPU signal (store).
-  input  logic               cpu_sig_valid_i,
-  output logic               cpu_sig_ready_o,
-  input  logic [IdxW-1:0]    cpu_sig_fence_i,
-  input  logic [63:0]        cpu_sig_value_i,
+  // Requests (op: kmt_fence_engine op codes below), flattened per requester.
+  input  logic [NumReq-1:0]       req_valid_i,
+  output logic [NumReq-1:0]       req_ready_o,
+  input  logic [NumReq*2-1:0]     req_op_i,
+  input  logic [NumReq*IdxW-1:0]  req_fence_i,
+  input  logic [NumReq*64-1:0]    req_value_i,
+  // Read answers: rsp_valid_o[i] for requester i, the value on rsp_value_o.
+  output logic [NumReq-1:0]       rsp_valid_o,
+  output logic [63:0]             rsp_value_o,
 
-  // Command signal from the command processor (max).
-  input  logic               cmd_sig_valid_i,
-  output logic               cmd_sig_ready_o,
-  input  logic [IdxW-1:0]    cmd_sig_fence_i,
-  input  logic [63:0]        cmd_sig_value_i,
+  // Every applied signal, two cycles after its grant.
+  output logic                    upd_valid_o,
+  output logic [IdxW-1:0]         upd_fence_o,
+  output logic [63:0]             upd_value_o,
 
-  // Host read of a fence value; the response comes two cycles after the grant.
-  input  logic               rd_req_valid_i,
-  output logic               rd_req_ready_o,
-  input  logic [IdxW-1:0]    rd_req_fence_i,
-  output logic               rd_rsp_valid_o,
-  output logic [63:0]        rd_rsp_value_o,
+  // FENCE_CRITICAL.
+  input  logic                    crit_we_i,
+  input  logic [IdxW-1:0]         crit_fence_i,
+  input  logic                    crit_set_i,
 
-  // Command-processor read (a WAIT's first look), answered like the host's.
-  input  logic               cp_rd_req_valid_i,
-  output logic               cp_rd_req_ready_o,
-  input  logic [IdxW-1:0]    cp_rd_req_fence_i,
-  output logic               cp_rd_rsp_valid_o,
+  input  logic                    wb_enable_i,
+  input  logic [63:12]            wb_base_i,    // FENCE_WB_BASE (4 KiB aligned)
 
-  // Every applied signal: the fence and its new value.
-  output logic               upd_valid_o,
-  output logic [IdxW-1:0]    upd_fence_o,
-  output logic [63:0]        upd_value_o,
+  // Memory-controller port 0 (write-back).
+  output logic                    wb_req_valid_o,
+  input  logic                    wb_req_ready_i,
+  output logic [VramLog2-1:0]     wb_req_addr_o,
+  output logic [IdW-1:0]          wb_req_id_o,
+  output logic [DataW-1:0]        wb_req_wdata_o,
+  output logic [StrbW-1:0]        wb_req_wstrb_o,
+  input  logic                    wb_rsp_valid_i,
+  input  logic [IdW-1:0]          wb_rsp_id_i,
 
-  // Interrupt records, first-word-fall-through.
-  output logic               rec_valid_o,
-  output logic               rec_from_cmd_o,  // 1: command signal, 0: CPU signal
-  output logic [IdxW-1:0]    rec_fence_o,
-  output logic [63:0]        rec_value_o,
-  input  logic               rec_pop_i,
-  output logic [RecLvlW-1:0] rec_level_o,
-  output logic               overflow_o,
+  // Interrupt records, in signal order.
+  output logic                    rec_valid_o,
+  output logic [IdxW-1:0]         rec_fence_o,
+  output logic [63:0]             rec_value_o,
+  output logic                    rec_src_o,   // 1: a ring
+  output logic [3:0]              rec_ring_o,
+  output logic                    rec_crit_o,
 
-  output logic [31:0]        signal_count_o,
-  output logic [31:0]        rewind_count_o
+  output logic [31:0]             signal_count_o,
+  output logic [31:0]             rewind_count_o,
+  output logic [31:0]             wb_count_o,
+  output logic [31:0]             wb_errors_o,
+
+  // Probes: the table write (B), the write-back acknowledgement.
+  output logic                    prb_upd_valid_o,
+  output logic [IdxW-1:0]         prb_upd_fence_o,
+  output logic [63:0]             prb_upd_value_o,
+  output logic                    prb_upd_src_o,
+  output logic [3:0]              prb_upd_ring_o,
+  output logic                    prb_wb_valid_o,
+  output logic [IdxW-1:0]         prb_wb_fence_o,
+  output logic [63:0]             prb_wb_value_o,
+  output logic                    prb_wb_src_o,
+  output logic [3:0]              prb_wb_ring_o
 );
 
-  typedef enum logic [1:0] {
-    OpRead     = 2'd0,
-    OpSigStore = 2'd1,
-    OpSigMax   = 2'd2,
-    OpCpRead   = 2'd3
-  } op_e;
+  // Request operations.
+  localparam logic [1:0] OpRead  = 2'd0;
+  localparam logic [1:0] OpStore = 2'd1;  // CPU signal
+  localparam logic [1:0] OpMax   = 2'd2;  // ring signal
 
-  // Requesters in round-robin order.
-  localparam int unsigned NumReq = 4;
-  localparam int unsigned ReqCmd = 0;
-  localparam int unsigned ReqCpu = 1;
-  localparam int unsigned ReqRd  = 2;
-  localparam int unsigned ReqCpRd = 3;
+  localparam int unsigned WbW   = (WbDepth > 1) ? $clog2(WbDepth) : 1;
+  localparam int unsigned WbCntW = $clog2(WbDepth + 1);
+  localparam int unsigned LineW = VramLog2 - LineLog2;
 
-  // ---------------------------------------------------------------------------
-  // Table clear after reset.
+  // ---------------------------------------------------------------- table clear
   logic            init_q, init_d;
   logic [IdxW-1:0] init_idx_q, init_idx_d;
 
@@ -99,59 +129,60 @@ module kmt_fence_engine #(
     end
   end
 
-  // ---------------------------------------------------------------------------
-  // Stage A: arbitration and table read.
-  logic [NumReq-1:0] req, gnt;
-  logic [1:0]        rr_q, rr_d;  // requester with the highest priority next
-  logic              a_valid_q, a_valid_d;
-  op_e               a_op_q, a_op_d;
-  logic [IdxW-1:0]   a_fence_q, a_fence_d;
-  logic [63:0]       a_value_q, a_value_d;
+  // ---------------------------------------------------------------- stage A
+  logic [NumReq-1:0] req_ok, gnt;
+  logic [ReqW-1:0]   gnt_idx;
+  logic              gnt_valid, arb_idle;
+  logic              a_valid_q, b_valid_q;
+  logic [1:0]        a_op_q;
+  logic [ReqW-1:0]   a_req_q;
+  logic [IdxW-1:0]   a_fence_q;
+  logic [63:0]       a_value_q;
+  logic [WbCntW-1:0] wbq_count_q;
+  logic              wb_room;
+  logic [WbCntW+1:0] wb_need;
 
-  assign req = init_q ? '0 : {cp_rd_req_valid_i, rd_req_valid_i, cpu_sig_valid_i, cmd_sig_valid_i};
+  // Room for one more signal once every signal in the pipeline is queued.
+  always_comb begin
+    wb_need = (WbCntW+2)'(wbq_count_q) + (WbCntW+2)'(1);
+    if (a_valid_q && a_op_q != OpRead) begin
+      wb_need = wb_need + (WbCntW+2)'(1);
+    end
+    if (b_valid_q) begin
+      wb_need = wb_need + (WbCntW+2)'(1);
+    end
+  end
+  assign wb_room = wb_need <= (WbCntW+2)'(WbDepth);
 
   always_comb begin
-    gnt  = '0;
-    rr_d = rr_q;
-    for (int unsigned k = 0; k < NumReq; k++) begin
-      // Candidate k places after the round-robin pointer (3-bit sum: no wrap).
-      logic [2:0] sum;
-      logic [1:0] cand;
-      sum  = 3'(rr_q) + 3'(k);
-      cand = (sum >= 3'(NumReq)) ? 2'(sum - 3'(NumReq)) : 2'(sum);
-      if (gnt == '0 && req[cand]) begin
-        gnt[cand] = 1'b1;
-        rr_d      = (cand == 2'(NumReq - 1)) ? 2'd0 : cand + 2'd1;
-      end
+    for (int unsigned i = 0; i < NumReq; i++) begin
+      req_ok[i] = !init_q && req_valid_i[i] && (req_op_i[i*2 +: 2] == OpRead || wb_room);
     end
   end
 
-  assign cmd_sig_ready_o = gnt[ReqCmd];
-  assign cpu_sig_ready_o = gnt[ReqCpu];
-  assign rd_req_ready_o  = gnt[ReqRd];
-  assign cp_rd_req_ready_o = gnt[ReqCpRd];
+  kmt_mc_arb #(
+    .N       (NumReq),
+    .PrioEn  (1'b0),
+    .PrioCap (0)
+  ) u_arb (
+    .clk_i,
+    .rst_ni,
+    .req_i       (req_ok),
+    .ack_i       (gnt_valid),
+    .gnt_o       (gnt),
+    .gnt_idx_o   (gnt_idx),
+    .gnt_valid_o (gnt_valid),
+    .idle_o      (arb_idle)
+  );
 
-  always_comb begin
-    a_valid_d = |gnt;
-    a_op_d    = OpRead;
-    a_fence_d = rd_req_fence_i;
-    a_value_d = '0;
-    if (gnt[ReqCmd]) begin
-      a_op_d    = OpSigMax;
-      a_fence_d = cmd_sig_fence_i;
-      a_value_d = cmd_sig_value_i;
-    end else if (gnt[ReqCpu]) begin
-      a_op_d    = OpSigStore;
-      a_fence_d = cpu_sig_fence_i;
-      a_value_d = cpu_sig_value_i;
-    end else if (gnt[ReqCpRd]) begin
-      a_op_d    = OpCpRead;
-      a_fence_d = cp_rd_req_fence_i;
-    end
-  end
+  logic unused_arb_idle;
+  assign unused_arb_idle = arb_idle;
+  assign req_ready_o     = gnt;
 
-  // ---------------------------------------------------------------------------
-  // The table (block RAM: synchronous read, one write port).
+  logic [IdxW-1:0] a_fence_d;
+  assign a_fence_d = req_fence_i[gnt_idx*IdxW +: IdxW];
+
+  // ---------------------------------------------------------------- table
   logic [63:0]     table_mem [NumFences];
   logic [63:0]     table_rdata_q;
   logic            table_we;
@@ -165,24 +196,23 @@ module kmt_fence_engine #(
     table_rdata_q <= table_mem[a_fence_d];
   end
 
-  // ---------------------------------------------------------------------------
-  // Stage B: update, write back, record.
-  logic            wb_valid_q;       // the table write of the previous cycle
-  logic [IdxW-1:0] wb_fence_q;
-  logic [63:0]     wb_value_q;
+  // ---------------------------------------------------------------- stage B
+  logic [NumFences-1:0] crit_q;
+  logic            byp_valid_q;
+  logic [IdxW-1:0] byp_fence_q;
+  logic [63:0]     byp_value_q;
   logic [63:0]     old_value, new_value;
-  logic            b_signal, rewind;
-  logic            rec_wready;
+  logic            b_signal, b_rewind;
 
-  assign old_value = (wb_valid_q && wb_fence_q == a_fence_q) ? wb_value_q : table_rdata_q;
-  assign b_signal  = a_valid_q && (a_op_q == OpSigStore || a_op_q == OpSigMax);
-  assign rewind    = a_valid_q && (a_op_q == OpSigStore) && (a_value_q < old_value);
+  assign old_value = (byp_valid_q && byp_fence_q == a_fence_q) ? byp_value_q : table_rdata_q;
+  assign b_signal  = a_valid_q && (a_op_q != OpRead);
+  assign b_rewind  = a_valid_q && (a_op_q == OpStore) && (a_value_q < old_value);
 
   always_comb begin
     new_value = old_value;
-    if (a_op_q == OpSigStore) begin
+    if (a_op_q == OpStore) begin
       new_value = a_value_q;
-    end else if (a_op_q == OpSigMax && a_value_q > old_value) begin
+    end else if (a_op_q == OpMax && a_value_q > old_value) begin
       new_value = a_value_q;
     end
   end
@@ -191,74 +221,214 @@ module kmt_fence_engine #(
   assign table_waddr = init_q ? init_idx_q : a_fence_q;
   assign table_wdata = init_q ? 64'd0 : new_value;
 
-  assign rd_rsp_valid_o    = a_valid_q && (a_op_q == OpRead);
-  assign cp_rd_rsp_valid_o = a_valid_q && (a_op_q == OpCpRead);
-  assign rd_rsp_value_o    = old_value;
+  // The requester index is the ring; the host is the last requester.
+  logic       a_is_ring;
+  logic [3:0] a_ring;
+  assign a_is_ring = (a_req_q != ReqW'(NumRings));
+  assign a_ring    = a_is_ring ? 4'(a_req_q) : 4'd0;
 
-  assign upd_valid_o = b_signal;
-  assign upd_fence_o = a_fence_q;
-  assign upd_value_o = new_value;
+  assign prb_upd_valid_o = b_signal;
+  assign prb_upd_fence_o = a_fence_q;
+  assign prb_upd_value_o = new_value;
+  assign prb_upd_src_o   = a_is_ring;
+  assign prb_upd_ring_o  = a_ring;
 
-  kmt_fifo #(
-    .Width(1 + IdxW + 64),
-    .Depth(IrqFifoDepth)
-  ) u_rec_fifo (
-    .clk_i,
-    .rst_ni,
-    .clr_i    (1'b0),
-    .wvalid_i (b_signal),
-    .wready_o (rec_wready),
-    .wdata_i  ({a_op_q == OpSigMax, a_fence_q, new_value}),
-    .rvalid_o (rec_valid_o),
-    .rready_i (rec_pop_i),
-    .rdata_o  ({rec_from_cmd_o, rec_fence_o, rec_value_o}),
-    .level_o  (rec_level_o)
-  );
+  // ---------------------------------------------------------------- stage C
+  logic            c_sig_q, c_rd_q;
+  logic [ReqW-1:0] c_req_q;
+  logic [IdxW-1:0] c_fence_q;
+  logic [63:0]     c_value_q;
+  logic            c_src_q, c_crit_q;
+  logic [3:0]      c_ring_q;
 
-  assign overflow_o = b_signal && !rec_wready;
-  assign init_o     = init_q;
-  assign busy_o     = init_q || a_valid_q;
+  assign upd_valid_o = c_sig_q;
+  assign upd_fence_o = c_fence_q;
+  assign upd_value_o = c_value_q;
+  assign rsp_value_o = c_value_q;
+  always_comb begin
+    rsp_valid_o = '0;
+    rsp_valid_o[c_req_q] = c_rd_q;
+  end
 
-  // ---------------------------------------------------------------------------
-  // Flops.
-  logic [31:0] signal_count_q, rewind_count_q;
+  // ---------------------------------------------------------------- write-back queue
+  logic [WbDepth-1:0]  e_acked_q, e_wb_q;
+  logic [IdxW-1:0]     e_fence_q [WbDepth];
+  logic [63:0]         e_value_q [WbDepth];
+  logic [3:0]          e_ring_q  [WbDepth];
+  logic [WbDepth-1:0]  e_src_q, e_crit_q;
+  logic [LineW-1:0]    e_line_q  [WbDepth];
+  logic [WbW-1:0]      head_q, tail_q, iss_q;
+  logic [WbCntW-1:0]   iss_left_q;   // entries from iss_q to the tail
+  logic                push, retire, iss_step;
+  logic [63:0]         page;
+  logic                page_ok;
+
+  function automatic logic [WbW-1:0] wb_next(input logic [WbW-1:0] p);
+    wb_next = (p == WbW'(WbDepth - 1)) ? '0 : p + WbW'(1);
+  endfunction
+
+  assign page    = {wb_base_i + 52'(c_fence_q), 12'd0};
+  assign page_ok = (page >> VramLog2) == 64'd0;
+  assign push    = c_sig_q;
+  assign retire  = (wbq_count_q != '0) && e_acked_q[head_q];
+
+  // Issue in order; an entry that needs no write-back is stepped over.
+  assign wb_req_valid_o = (iss_left_q != '0) && e_wb_q[iss_q];
+  assign iss_step       = (iss_left_q != '0) && (!e_wb_q[iss_q] || wb_req_ready_i);
+  assign wb_req_addr_o  = {e_line_q[iss_q], LineLog2'(0)};
+  assign wb_req_id_o    = IdW'(iss_q);
+  assign wb_req_wdata_o = DataW'(e_value_q[iss_q]);
+  assign wb_req_wstrb_o = StrbW'(8'hFF);
+
+  logic [WbW-1:0] ack_idx;
+  assign ack_idx = wb_rsp_id_i[WbW-1:0];
+
+  logic unused_ack_id;
+  if (IdW > WbW) begin : g_unused_id
+    assign unused_ack_id = ^wb_rsp_id_i[IdW-1:WbW];
+  end else begin : g_no_unused_id
+    assign unused_ack_id = 1'b0;
+  end
+
+  assign prb_wb_valid_o = wb_rsp_valid_i;
+  assign prb_wb_fence_o = e_fence_q[ack_idx];
+  assign prb_wb_value_o = e_value_q[ack_idx];
+  assign prb_wb_src_o   = e_src_q[ack_idx];
+  assign prb_wb_ring_o  = e_ring_q[ack_idx];
+
+  assign rec_valid_o = retire;
+  assign rec_fence_o = e_fence_q[head_q];
+  assign rec_value_o = e_value_q[head_q];
+  assign rec_src_o   = e_src_q[head_q];
+  assign rec_ring_o  = e_ring_q[head_q];
+  assign rec_crit_o  = e_crit_q[head_q];
+
+  // ---------------------------------------------------------------- flops
+  logic [31:0] signal_count_q, rewind_count_q, wb_count_q, wb_errors_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       init_q         <= 1'b1;
       init_idx_q     <= '0;
-      rr_q           <= '0;
       a_valid_q      <= 1'b0;
       a_op_q         <= OpRead;
+      a_req_q        <= '0;
       a_fence_q      <= '0;
       a_value_q      <= '0;
-      wb_valid_q     <= 1'b0;
-      wb_fence_q     <= '0;
-      wb_value_q     <= '0;
+      b_valid_q      <= 1'b0;
+      byp_valid_q    <= 1'b0;
+      byp_fence_q    <= '0;
+      byp_value_q    <= '0;
+      c_sig_q        <= 1'b0;
+      c_rd_q         <= 1'b0;
+      c_req_q        <= '0;
+      c_fence_q      <= '0;
+      c_value_q      <= '0;
+      c_src_q        <= 1'b0;
+      c_crit_q       <= 1'b0;
+      c_ring_q       <= '0;
+      crit_q         <= '0;
       signal_count_q <= '0;
       rewind_count_q <= '0;
+      wb_count_q     <= '0;
+      wb_errors_q    <= '0;
+      head_q         <= '0;
+      tail_q         <= '0;
+      iss_q          <= '0;
+      iss_left_q     <= '0;
+      wbq_count_q    <= '0;
+      e_acked_q      <= '0;
+      e_wb_q         <= '0;
+      e_src_q        <= '0;
+      e_crit_q       <= '0;
     end else begin
-      init_q         <= init_d;
-      init_idx_q     <= init_idx_d;
-      rr_q           <= rr_d;
-      a_valid_q      <= a_valid_d;
-      a_op_q         <= a_op_d;
-      a_fence_q      <= a_fence_d;
-      a_value_q      <= a_value_d;
-      wb_valid_q     <= b_signal;
-      wb_fence_q     <= a_fence_q;
-      wb_value_q     <= new_value;
+      init_q     <= init_d;
+      init_idx_q <= init_idx_d;
+
+      a_valid_q <= gnt_valid;
+      if (gnt_valid) begin
+        a_op_q    <= req_op_i[gnt_idx*2 +: 2];
+        a_req_q   <= gnt_idx;
+        a_fence_q <= a_fence_d;
+        a_value_q <= req_value_i[gnt_idx*64 +: 64];
+      end
+      b_valid_q <= b_signal;
+
+      byp_valid_q <= b_signal;
+      byp_fence_q <= a_fence_q;
+      byp_value_q <= new_value;
+
+      c_sig_q <= b_signal;
+      c_rd_q  <= a_valid_q && (a_op_q == OpRead);
+      if (a_valid_q) begin
+        c_req_q   <= a_req_q;
+        c_fence_q <= a_fence_q;
+        c_value_q <= (a_op_q == OpRead) ? old_value : new_value;
+        c_src_q   <= a_is_ring;
+        c_ring_q  <= a_ring;
+        c_crit_q  <= crit_q[a_fence_q];
+      end
+
+      if (crit_we_i) begin
+        crit_q[crit_fence_i] <= crit_set_i;
+      end
       if (b_signal) begin
         signal_count_q <= signal_count_q + 32'd1;
       end
-      if (rewind) begin
+      if (b_rewind) begin
         rewind_count_q <= rewind_count_q + 32'd1;
       end
+
+      // Write-back queue.
+      if (push) begin
+        e_src_q[tail_q]   <= c_src_q;
+        e_crit_q[tail_q]  <= c_crit_q;
+        e_wb_q[tail_q]    <= wb_enable_i && page_ok;
+        e_acked_q[tail_q] <= !(wb_enable_i && page_ok);
+        tail_q            <= wb_next(tail_q);
+        if (wb_enable_i && !page_ok) begin
+          wb_errors_q <= wb_errors_q + 32'd1;
+        end
+      end
+      if (iss_step) begin
+        iss_q <= wb_next(iss_q);
+      end
+      iss_left_q <= iss_left_q + WbCntW'(push) - WbCntW'(iss_step);
+      if (wb_rsp_valid_i) begin
+        e_acked_q[ack_idx] <= 1'b1;
+        wb_count_q         <= wb_count_q + 32'd1;
+      end
+      if (retire) begin
+        head_q <= wb_next(head_q);
+      end
+      wbq_count_q <= wbq_count_q + WbCntW'(push) - WbCntW'(retire);
     end
   end
 
+  // Entry payload: no reset, only entries between head and tail are read.
+  always_ff @(posedge clk_i) begin
+    if (push) begin
+      e_fence_q[tail_q] <= c_fence_q;
+      e_value_q[tail_q] <= c_value_q;
+      e_ring_q[tail_q]  <= c_ring_q;
+      e_line_q[tail_q]  <= page[VramLog2-1:LineLog2];
+    end
+  end
+
+  // The queue never overflows: signals are granted only with room.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else if (push) begin
+      assert (wbq_count_q != WbCntW'(WbDepth) || retire);
+    end
+  end
+
+  assign init_o         = init_q;
+  assign busy_o         = init_q || a_valid_q || c_sig_q || c_rd_q || (wbq_count_q != '0);
   assign signal_count_o = signal_count_q;
   assign rewind_count_o = rewind_count_q;
+  assign wb_count_o     = wb_count_q;
+  assign wb_errors_o    = wb_errors_q;
 
 endmodule
 

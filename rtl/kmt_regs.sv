@@ -1,119 +1,235 @@
-// Host register block: decodes the 32-bit MMIO bus (one request at a time,
-// a response one or more cycles later) into the registers of kmt_regs_pkg,
-// and owns the interrupt status and enables. CYCLE reads the system
-// timebase (timebase_i), a count of device clock cycles kept outside the
-// device, as a SoC distributes its system timer.
+// Host register block (register map v2, kmt_regs_pkg): decodes the 32-bit
+// MMIO bus (one request at a time; a request taken in cycle t is answered in
+// t + 1, or later for the accesses that wait for another block) and owns the
+// interrupt status and enables, interrupt coalescing, fence write-back and
+// DRAM configuration, and the host's VRAM window (memory port 4). CYCLE reads
+// the system timebase (timebase_i), kept outside the device.
 //
-// Unmapped offsets answer with rsp_error_o; writes to read-only registers
-// are ignored. A fence read or CPU signal waits for the fence engine.
+// Waiting accesses: FENCE_SIGNAL (until the fence engine takes it),
+// FENCE_VALUE_LO (until the engine answers), VRAM_WDATA (until the memory
+// controller acknowledges the write), VRAM_RDATA (until the data comes back).
+// The ring register blocks live in kmt_ring: writes are passed on in the
+// cycle they are taken, reads are answered from the ring's read port.
+//
+// Unmapped offsets answer with rsp_error_o; the register blocks of rings
+// k >= NumRings read 0 and ignore writes; writes to read-only registers are
+// ignored, reads of write-only ones give 0.
 
 `default_nettype none
 
 module kmt_regs #(
   parameter int unsigned NumFences    = 64,
+  parameter int unsigned NumRings     = 2,
   parameter int unsigned IrqFifoDepth = 16,
-  parameter int unsigned CpQueueDepth = 16,
-  localparam int unsigned IdxW    = (NumFences > 1) ? $clog2(NumFences) : 1,
-  localparam int unsigned RecLvlW = $clog2(IrqFifoDepth + 1),
-  localparam int unsigned CpLvlW  = $clog2(CpQueueDepth + 1),
-  localparam int unsigned Aw      = kmt_regs_pkg::BlockAw
+  parameter int unsigned Preset       = 0,   // kmt_regs_pkg::dram_preset_e
+  parameter int unsigned NumCh        = 8,
+  parameter int unsigned VramLog2     = 32,
+  parameter int unsigned DataW        = 512,
+  localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
+  localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
+  localparam int unsigned LineLog2 = $clog2(DataW / 8),
+  localparam int unsigned StrbW    = DataW / 8
 ) (
-  input  logic               clk_i,
-  input  logic               rst_ni,
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
 
   // Host bus.
-  input  logic               req_valid_i,
-  output logic               req_ready_o,
-  input  logic               req_write_i,
-  input  logic [Aw-1:0]      req_addr_i,
-  input  logic [31:0]        req_wdata_i,
-  output logic               rsp_valid_o,
-  output logic [31:0]        rsp_rdata_o,
-  output logic               rsp_error_o,
+  input  logic                     req_valid_i,
+  output logic                     req_ready_o,
+  input  logic                     req_write_i,
+  input  logic [Aw-1:0]            req_addr_i,
+  input  logic [31:0]              req_wdata_i,
+  output logic                     rsp_valid_o,
+  output logic [31:0]              rsp_rdata_o,
+  output logic                     rsp_error_o,
 
-  output logic               irq_o,
-  output logic               busy_o,
-  input  logic [63:0]        timebase_i,
+  output logic                     irq_o,
+  output logic                     busy_o,
+  output logic                     quiet_o,
+  input  logic [63:0]              timebase_i,
+  input  logic                     work_i,      // the other blocks have work in flight
 
-  // Fence engine.
-  input  logic               fe_init_i,
-  input  logic               fe_busy_i,
-  output logic               fe_sig_valid_o,
-  input  logic               fe_sig_ready_i,
-  output logic [IdxW-1:0]    fe_sig_fence_o,
-  output logic [63:0]        fe_sig_value_o,
-  output logic               fe_rd_valid_o,
-  input  logic               fe_rd_ready_i,
-  output logic [IdxW-1:0]    fe_rd_fence_o,
-  input  logic               fe_rd_rsp_valid_i,
-  input  logic [63:0]        fe_rd_rsp_value_i,
-  input  logic               fe_rec_valid_i,
-  input  logic               fe_rec_from_cmd_i,
-  input  logic [IdxW-1:0]    fe_rec_fence_i,
-  input  logic [63:0]        fe_rec_value_i,
-  output logic               fe_rec_pop_o,
-  input  logic [RecLvlW-1:0] fe_rec_level_i,
-  input  logic               fe_overflow_i,
-  input  logic [31:0]        fe_signal_count_i,
-  input  logic [31:0]        fe_rewind_count_i,
+  // Fence engine: the host's request port (op 0 read, 1 store), critical bits, counters.
+  input  logic                     fe_init_i,
+  output logic                     fe_req_valid_o,
+  input  logic                     fe_req_ready_i,
+  output logic [1:0]               fe_req_op_o,
+  output logic [IdxW-1:0]          fe_req_fence_o,
+  output logic [63:0]              fe_req_value_o,
+  input  logic                     fe_rsp_valid_i,
+  input  logic [63:0]              fe_rsp_value_i,
+  output logic                     crit_we_o,
+  output logic [IdxW-1:0]          crit_fence_o,
+  output logic                     crit_set_o,
+  input  logic [31:0]              signal_count_i,
+  input  logic [31:0]              rewind_count_i,
+  input  logic [31:0]              wb_count_i,
+  input  logic [31:0]              wb_errors_i,
+  output logic                     wb_enable_o,
+  output logic [63:12]             wb_base_o,
 
-  // Command processor.
-  output logic               cp_push_o,
-  output logic [31:0]        cp_push_word_o,
-  output logic               cp_resume_o,
-  input  logic [CpLvlW-1:0]  cp_level_i,
-  input  logic               cp_halted_i,
-  input  logic               cp_waiting_i,
-  input  logic [3:0]         cp_error_i,
-  input  logic [7:0]         cp_error_opcode_i,
-  input  logic               cp_error_pulse_i,
-  input  logic               cp_busy_i,
-  input  logic [31:0]        cp_completed_i
+  // Interrupt records.
+  input  logic                     rec_valid_i,
+  input  logic [IdxW-1:0]          rec_fence_i,
+  input  logic [63:0]              rec_value_i,
+  input  logic                     rec_src_i,
+  input  logic [3:0]               rec_ring_i,
+  input  logic                     rec_crit_i,
+  output logic                     rec_pop_o,
+  input  logic                     rec_fence_irq_i,
+  input  logic                     rec_dropped_i,
+  output logic [7:0]               coalesce_count_o,
+  output logic [23:0]              coalesce_time_o,
+
+  // Ring register blocks.
+  output logic [NumRings-1:0]      ring_we_o,
+  output logic [5:0]               ring_addr_o,
+  output logic [31:0]              ring_wdata_o,
+  input  logic [NumRings*32-1:0]   ring_rdata_i,
+  input  logic [NumRings-1:0]      ring_halt_i,
+
+  // DRAM configuration.
+  output kmt_dram_pkg::timing_t    timing_o,
+  output logic                     per_bank_ref_o,
+
+  // Memory port 4: host VRAM access.
+  output logic                     mem_req_valid_o,
+  input  logic                     mem_req_ready_i,
+  output logic                     mem_req_write_o,
+  output logic [VramLog2-1:0]      mem_req_addr_o,
+  output logic [DataW-1:0]         mem_req_wdata_o,
+  output logic [StrbW-1:0]         mem_req_wstrb_o,
+  input  logic                     mem_rsp_valid_i,
+  input  logic [DataW-1:0]         mem_rsp_data_i
 );
 
-  typedef enum logic [1:0] {
+  localparam logic [1:0] FeRead  = 2'd0;
+  localparam logic [1:0] FeStore = 2'd1;
+  localparam int unsigned Words  = DataW / 32;
+
+  localparam logic [kmt_dram_pkg::TimingW-1:0] TimingInit =
+      (Preset == 2) ? kmt_dram_pkg::Ice40Timing :
+      (Preset == 1) ? kmt_dram_pkg::Gddr6Timing : kmt_dram_pkg::Hbm2Timing;
+
+  typedef enum logic [2:0] {
     StIdle,
-    StCpuSignal,
-    StFenceRead,
-    StFenceWait
+    StFence,
+    StFenceRsp,
+    StMem,
+    StMemRsp
   } state_e;
 
-  state_e          state_q, state_d;
-  logic            rsp_valid_q, rsp_valid_d;
-  logic [31:0]     rsp_rdata_q, rsp_rdata_d;
-  logic            rsp_error_q, rsp_error_d;
+  state_e           state_q, state_d;
+  logic             rsp_valid_q, rsp_valid_d;
+  logic [31:0]      rsp_rdata_q, rsp_rdata_d;
+  logic             rsp_error_q, rsp_error_d;
 
-  logic [15:0]     fence_sel_q, fence_sel_d;
-  logic [31:0]     value_hi_q, value_hi_d;      // FENCE_VALUE_HI latch
-  logic [63:0]     wdata_q, wdata_d;            // FENCE_WDATA
-  logic [IdxW-1:0] sig_fence_q, sig_fence_d;
-  logic [2:0]      irq_enable_q, irq_enable_d;
-  logic            overflow_q, overflow_d;
-  logic            cp_error_q, cp_error_d;
-  logic [31:0]     cycle_hi_q, cycle_hi_d;
-  logic [31:0]     fence_errors_q, fence_errors_d;
+  logic [15:0]      fence_sel_q, fence_sel_d;
+  logic [31:0]      value_hi_q, value_hi_d;
+  logic [63:0]      wdata_q, wdata_d;
+  logic [1:0]       fe_op_q, fe_op_d;
+  logic [IdxW-1:0]  fe_fence_q, fe_fence_d;
+  logic [2:0]       irq_enable_q, irq_enable_d;
+  logic             overflow_q, overflow_d;
+  logic             ring_error_q, ring_error_d;
+  logic [31:0]      cycle_hi_q, cycle_hi_d;
+  logic [31:0]      fence_errors_q, fence_errors_d;
+  logic [31:0]      host_errors_q, host_errors_d;
+  logic [31:0]      coalesce_q, coalesce_d;
+  logic [63:12]     wb_base_q, wb_base_d;
+  logic             wb_enable_q, wb_enable_d;
+  logic [63:2]      vram_addr_q, vram_addr_d;
+  logic             per_bank_q, per_bank_d;
+  kmt_dram_pkg::timing_t timing_q, timing_d;
+  logic             mem_write_q, mem_write_d;
+  logic [31:0]      mem_word_q, mem_word_d;
 
-  logic [2:0]      irq_status;
-  assign irq_status = {cp_error_q, overflow_q, fe_rec_valid_i};
+  // ---------------------------------------------------------------- decode
+  logic [2:0]  irq_status;
+  logic        busy;
+  logic        ring_region, ring_reg, ring_hit, ring_absent, timing_hit, vram_ok;
+  logic [2:0]  ring_sel;
+  logic [5:0]  ring_off;
+  logic [15:0] timing_off;
+  logic [4:0]  timing_k;
+  logic [31:0] ring_rdata, timing_rdata;
+
+  assign irq_status = {ring_error_q, overflow_q, rec_fence_irq_i};
   assign irq_o      = |(irq_status & irq_enable_q);
-  assign busy_o     = fe_busy_i || cp_busy_i || (state_q != StIdle);
+  assign busy       = work_i || (state_q != StIdle);
+  assign busy_o     = busy;
+  assign quiet_o    = (state_q == StIdle) && !rsp_valid_q;
 
   assign req_ready_o = (state_q == StIdle);
   assign rsp_valid_o = rsp_valid_q;
   assign rsp_rdata_o = rsp_rdata_q;
   assign rsp_error_o = rsp_error_q;
 
-  assign fe_sig_fence_o = sig_fence_q;
-  assign fe_sig_value_o = wdata_q;
-  assign fe_rd_fence_o  = fence_sel_q[IdxW-1:0];
+  // Ring blocks: RING_BASE_LO + k * RING_STRIDE + offset, registers up to RING_COMPLETED.
+  assign ring_region = (req_addr_i >= kmt_regs_pkg::KMT_RING_BASE_LO_OFFSET) &&
+                       (32'(req_addr_i) < 32'(kmt_regs_pkg::KMT_RING_BASE_LO_OFFSET) +
+                                          kmt_regs_pkg::KMT_MAX_RINGS * kmt_regs_pkg::KMT_RING_STRIDE);
+  assign ring_sel    = req_addr_i[8:6];
+  assign ring_off    = req_addr_i[5:0];
+  assign ring_reg    = ring_region && (ring_off[1:0] == 2'b00) &&
+                       (ring_off <= 6'(kmt_regs_pkg::KMT_RING_COMPLETED_OFFSET));
+  assign ring_hit    = ring_reg && (32'(ring_sel) < NumRings);
+  assign ring_absent = ring_reg && !ring_hit;
+  assign ring_addr_o  = ring_off;
+  assign ring_wdata_o = req_wdata_i;
+  always_comb begin
+    ring_rdata = '0;
+    for (int unsigned r = 0; r < NumRings; r++) begin
+      if (ring_sel == 3'(r)) ring_rdata = ring_rdata_i[r*32 +: 32];
+    end
+  end
 
-  logic [31:0] caps;
-  assign caps = {8'(CpQueueDepth), 8'(IrqFifoDepth), 16'(NumFences)};
+  assign timing_off = req_addr_i - kmt_regs_pkg::KMT_DRAM_TIMING_OFFSET;
+  assign timing_k   = timing_off[6:2];
+  assign timing_hit = (req_addr_i >= kmt_regs_pkg::KMT_DRAM_TIMING_OFFSET) && (timing_off[1:0] == 2'b00) &&
+                      (32'(timing_off) < kmt_regs_pkg::KMT_DRAM_TIMING_FIELDS * 4);
 
-  // The fence index bits above IdxW only take part in the range check.
-  logic fence_sel_ok, signal_idx_ok;
-  assign fence_sel_ok  = 32'(fence_sel_q) < NumFences;
-  assign signal_idx_ok = 32'(req_wdata_i[15:0]) < NumFences;
+  assign vram_ok = (vram_addr_q >> (VramLog2 - 2)) == '0;
+
+  // DRAM_TIMING field k, in kmt_dram_pkg::timing_t (and rtl/data/dram_presets.json) order.
+  always_comb begin
+    unique case (timing_k)
+      5'd0:    timing_rdata = 32'(timing_q.cl);
+      5'd1:    timing_rdata = 32'(timing_q.cwl);
+      5'd2:    timing_rdata = 32'(timing_q.burst);
+      5'd3:    timing_rdata = 32'(timing_q.rcd_rd);
+      5'd4:    timing_rdata = 32'(timing_q.rcd_wr);
+      5'd5:    timing_rdata = 32'(timing_q.rp);
+      5'd6:    timing_rdata = 32'(timing_q.ras);
+      5'd7:    timing_rdata = 32'(timing_q.rc);
+      5'd8:    timing_rdata = 32'(timing_q.wr);
+      5'd9:    timing_rdata = 32'(timing_q.rtp);
+      5'd10:   timing_rdata = 32'(timing_q.wtr_s);
+      5'd11:   timing_rdata = 32'(timing_q.wtr_l);
+      5'd12:   timing_rdata = 32'(timing_q.ccd_s);
+      5'd13:   timing_rdata = 32'(timing_q.ccd_l);
+      5'd14:   timing_rdata = 32'(timing_q.rrd_s);
+      5'd15:   timing_rdata = 32'(timing_q.rrd_l);
+      5'd16:   timing_rdata = 32'(timing_q.faw);
+      5'd17:   timing_rdata = 32'(timing_q.rtrs);
+      5'd18:   timing_rdata = 32'(timing_q.rfc);
+      5'd19:   timing_rdata = 32'(timing_q.rfcb);
+      5'd20:   timing_rdata = 32'(timing_q.refi);
+      default: timing_rdata = 32'(timing_q.refib);
+    endcase
+  end
+
+
+  logic fence_sel_ok, index_ok;
+  assign fence_sel_ok = 32'(fence_sel_q) < NumFences;
+  assign index_ok     = 32'(req_wdata_i[15:0]) < NumFences;
+
+  logic [31:0] caps, mem_caps;
+  assign caps     = {4'd0, 4'(NumRings), 8'(IrqFifoDepth), 16'(NumFences)};
+  assign mem_caps = {8'd0, 4'(Preset), 4'(LineLog2), 8'(NumCh), 8'(VramLog2)};
+
+  logic [LineLog2-3:0] vram_word;
+  assign vram_word = vram_addr_q[LineLog2-1:2];
 
   always_comb begin
     state_d        = state_q;
@@ -123,24 +239,75 @@ module kmt_regs #(
     fence_sel_d    = fence_sel_q;
     value_hi_d     = value_hi_q;
     wdata_d        = wdata_q;
-    sig_fence_d    = sig_fence_q;
+    fe_op_d        = fe_op_q;
+    fe_fence_d     = fe_fence_q;
     irq_enable_d   = irq_enable_q;
-    overflow_d     = overflow_q || fe_overflow_i;
-    cp_error_d     = cp_error_q || cp_error_pulse_i;
+    overflow_d     = overflow_q || rec_dropped_i;
+    ring_error_d   = ring_error_q || (ring_halt_i != '0);
     cycle_hi_d     = cycle_hi_q;
     fence_errors_d = fence_errors_q;
-    fe_sig_valid_o = 1'b0;
-    fe_rd_valid_o  = 1'b0;
-    fe_rec_pop_o   = 1'b0;
-    cp_push_o      = 1'b0;
-    cp_push_word_o = req_wdata_i;
-    cp_resume_o    = 1'b0;
+    host_errors_d  = host_errors_q;
+    coalesce_d     = coalesce_q;
+    wb_base_d      = wb_base_q;
+    wb_enable_d    = wb_enable_q;
+    vram_addr_d    = vram_addr_q;
+    per_bank_d     = per_bank_q;
+    timing_d       = timing_q;
+    mem_write_d    = mem_write_q;
+    mem_word_d     = mem_word_q;
+    fe_req_valid_o = 1'b0;
+    rec_pop_o      = 1'b0;
+    crit_we_o      = 1'b0;
+    crit_fence_o   = req_wdata_i[IdxW-1:0];
+    crit_set_o     = req_wdata_i[kmt_regs_pkg::KMT_FENCE_CRITICAL_SET_LSB];
+    ring_we_o      = '0;
+    mem_req_valid_o = 1'b0;
 
     unique case (state_q)
       StIdle: begin
         if (req_valid_i) begin
           rsp_valid_d = 1'b1;
-          if (req_write_i) begin
+          if (ring_hit) begin
+            if (req_write_i) begin
+              for (int unsigned r = 0; r < NumRings; r++) begin
+                ring_we_o[r] = (ring_sel == 3'(r));
+              end
+            end else begin
+              rsp_rdata_d = ring_rdata;
+            end
+          end else if (ring_absent) begin
+            // A ring this build does not have: reads 0, ignores writes.
+          end else if (timing_hit) begin
+            if (req_write_i) begin
+              // Field k of DRAM_TIMING, in kmt_dram_pkg::timing_t order.
+              unique case (timing_k)
+                5'd0:    timing_d.cl     = req_wdata_i[7:0];
+                5'd1:    timing_d.cwl    = req_wdata_i[7:0];
+                5'd2:    timing_d.burst  = req_wdata_i[7:0];
+                5'd3:    timing_d.rcd_rd = req_wdata_i[7:0];
+                5'd4:    timing_d.rcd_wr = req_wdata_i[7:0];
+                5'd5:    timing_d.rp     = req_wdata_i[7:0];
+                5'd6:    timing_d.ras    = req_wdata_i[7:0];
+                5'd7:    timing_d.rc     = req_wdata_i[7:0];
+                5'd8:    timing_d.wr     = req_wdata_i[7:0];
+                5'd9:    timing_d.rtp    = req_wdata_i[7:0];
+                5'd10:   timing_d.wtr_s  = req_wdata_i[7:0];
+                5'd11:   timing_d.wtr_l  = req_wdata_i[7:0];
+                5'd12:   timing_d.ccd_s  = req_wdata_i[7:0];
+                5'd13:   timing_d.ccd_l  = req_wdata_i[7:0];
+                5'd14:   timing_d.rrd_s  = req_wdata_i[7:0];
+                5'd15:   timing_d.rrd_l  = req_wdata_i[7:0];
+                5'd16:   timing_d.faw    = req_wdata_i[7:0];
+                5'd17:   timing_d.rtrs   = req_wdata_i[7:0];
+                5'd18:   timing_d.rfc    = req_wdata_i[9:0];
+                5'd19:   timing_d.rfcb   = req_wdata_i[9:0];
+                5'd20:   timing_d.refi   = req_wdata_i[15:0];
+                default: timing_d.refib  = req_wdata_i[15:0];
+              endcase
+            end else begin
+              rsp_rdata_d = timing_rdata;
+            end
+          end else if (req_write_i) begin
             unique case (req_addr_i)
               kmt_regs_pkg::KMT_ID_OFFSET,
               kmt_regs_pkg::KMT_VERSION_OFFSET,
@@ -148,6 +315,7 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_STATUS_OFFSET,
               kmt_regs_pkg::KMT_CYCLE_LO_OFFSET,
               kmt_regs_pkg::KMT_CYCLE_HI_OFFSET,
+              kmt_regs_pkg::KMT_MEM_CAPS_OFFSET,
               kmt_regs_pkg::KMT_FENCE_VALUE_LO_OFFSET,
               kmt_regs_pkg::KMT_FENCE_VALUE_HI_OFFSET,
               kmt_regs_pkg::KMT_IRQ_REC_INFO_OFFSET,
@@ -156,54 +324,83 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_FENCE_SIGNALS_OFFSET,
               kmt_regs_pkg::KMT_FENCE_REWINDS_OFFSET,
               kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET,
-              kmt_regs_pkg::KMT_CP_STATUS_OFFSET,
-              kmt_regs_pkg::KMT_CP_COMPLETED_OFFSET: ;
+              kmt_regs_pkg::KMT_FENCE_WB_COUNT_OFFSET,
+              kmt_regs_pkg::KMT_VRAM_RDATA_OFFSET,
+              kmt_regs_pkg::KMT_HOST_ERRORS_OFFSET: ;
               kmt_regs_pkg::KMT_IRQ_STATUS_OFFSET: begin
                 if (req_wdata_i[kmt_regs_pkg::KMT_IRQ_STATUS_OVERFLOW_LSB]) begin
-                  overflow_d = fe_overflow_i;
+                  overflow_d = rec_dropped_i;
                 end
-                if (req_wdata_i[kmt_regs_pkg::KMT_IRQ_STATUS_CP_ERROR_LSB]) begin
-                  cp_error_d = cp_error_pulse_i;
+                if (req_wdata_i[kmt_regs_pkg::KMT_IRQ_STATUS_RING_ERROR_LSB]) begin
+                  ring_error_d = (ring_halt_i != '0);
                 end
               end
-              kmt_regs_pkg::KMT_IRQ_ENABLE_OFFSET: irq_enable_d = req_wdata_i[2:0];
-              kmt_regs_pkg::KMT_FENCE_SEL_OFFSET:  fence_sel_d = req_wdata_i[15:0];
+              kmt_regs_pkg::KMT_IRQ_ENABLE_OFFSET:     irq_enable_d = req_wdata_i[2:0];
+              kmt_regs_pkg::KMT_IRQ_COALESCE_OFFSET:   coalesce_d = req_wdata_i;
+              kmt_regs_pkg::KMT_FENCE_SEL_OFFSET:      fence_sel_d = req_wdata_i[15:0];
               kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET: wdata_d[31:0] = req_wdata_i;
               kmt_regs_pkg::KMT_FENCE_WDATA_HI_OFFSET: wdata_d[63:32] = req_wdata_i;
               kmt_regs_pkg::KMT_FENCE_SIGNAL_OFFSET: begin
-                if (signal_idx_ok) begin
-                  sig_fence_d = req_wdata_i[IdxW-1:0];
+                if (index_ok) begin
+                  fe_op_d     = FeStore;
+                  fe_fence_d  = req_wdata_i[IdxW-1:0];
                   rsp_valid_d = 1'b0;
-                  state_d     = StCpuSignal;
+                  state_d     = StFence;
                 end else begin
                   fence_errors_d = fence_errors_q + 32'd1;
                 end
               end
-              kmt_regs_pkg::KMT_IRQ_REC_POP_OFFSET: fe_rec_pop_o = fe_rec_valid_i;
-              kmt_regs_pkg::KMT_CP_PUSH_OFFSET:     cp_push_o = 1'b1;
-              kmt_regs_pkg::KMT_CP_CONTROL_OFFSET:
-                cp_resume_o = req_wdata_i[kmt_regs_pkg::KMT_CP_CONTROL_RESUME_LSB];
+              kmt_regs_pkg::KMT_IRQ_REC_POP_OFFSET: rec_pop_o = rec_valid_i;
+              kmt_regs_pkg::KMT_FENCE_WB_BASE_LO_OFFSET: wb_base_d[31:12] = req_wdata_i[31:12];
+              kmt_regs_pkg::KMT_FENCE_WB_BASE_HI_OFFSET: wb_base_d[63:32] = req_wdata_i;
+              kmt_regs_pkg::KMT_FENCE_WB_CONTROL_OFFSET:
+                wb_enable_d = req_wdata_i[kmt_regs_pkg::KMT_FENCE_WB_CONTROL_ENABLE_LSB];
+              kmt_regs_pkg::KMT_FENCE_CRITICAL_OFFSET: begin
+                if (index_ok) begin
+                  crit_we_o = 1'b1;
+                end else begin
+                  fence_errors_d = fence_errors_q + 32'd1;
+                end
+              end
+              kmt_regs_pkg::KMT_VRAM_ADDR_LO_OFFSET: vram_addr_d[31:2] = req_wdata_i[31:2];
+              kmt_regs_pkg::KMT_VRAM_ADDR_HI_OFFSET: vram_addr_d[63:32] = req_wdata_i;
+              kmt_regs_pkg::KMT_VRAM_WDATA_OFFSET: begin
+                if (vram_ok) begin
+                  mem_write_d = 1'b1;
+                  mem_word_d  = req_wdata_i;
+                  rsp_valid_d = 1'b0;
+                  state_d     = StMem;
+                end else begin
+                  host_errors_d = host_errors_q + 32'd1;
+                  vram_addr_d   = vram_addr_q + 62'd1;
+                end
+              end
+              kmt_regs_pkg::KMT_DRAM_CONTROL_OFFSET:
+                per_bank_d = req_wdata_i[kmt_regs_pkg::KMT_DRAM_CONTROL_PER_BANK_REF_LSB];
               default: rsp_error_d = 1'b1;
             endcase
           end else begin
             unique case (req_addr_i)
-              kmt_regs_pkg::KMT_ID_OFFSET:      rsp_rdata_d = kmt_regs_pkg::KMT_ID_MAGIC;
-              kmt_regs_pkg::KMT_VERSION_OFFSET: rsp_rdata_d = kmt_regs_pkg::KMT_VERSION;
-              kmt_regs_pkg::KMT_CAPS_OFFSET:    rsp_rdata_d = caps;
-              kmt_regs_pkg::KMT_STATUS_OFFSET:
-                rsp_rdata_d = {30'd0, fe_init_i, fe_busy_i || cp_busy_i};
+              kmt_regs_pkg::KMT_ID_OFFSET:       rsp_rdata_d = kmt_regs_pkg::KMT_ID_MAGIC;
+              kmt_regs_pkg::KMT_VERSION_OFFSET:  rsp_rdata_d = kmt_regs_pkg::KMT_VERSION;
+              kmt_regs_pkg::KMT_CAPS_OFFSET:     rsp_rdata_d = caps;
+              kmt_regs_pkg::KMT_STATUS_OFFSET:   rsp_rdata_d = {30'd0, fe_init_i, busy};
               kmt_regs_pkg::KMT_IRQ_STATUS_OFFSET: rsp_rdata_d = {29'd0, irq_status};
               kmt_regs_pkg::KMT_IRQ_ENABLE_OFFSET: rsp_rdata_d = {29'd0, irq_enable_q};
               kmt_regs_pkg::KMT_CYCLE_LO_OFFSET: begin
                 rsp_rdata_d = timebase_i[31:0];
                 cycle_hi_d  = timebase_i[63:32];
               end
-              kmt_regs_pkg::KMT_CYCLE_HI_OFFSET:  rsp_rdata_d = cycle_hi_q;
-              kmt_regs_pkg::KMT_FENCE_SEL_OFFSET: rsp_rdata_d = {16'd0, fence_sel_q};
+              kmt_regs_pkg::KMT_CYCLE_HI_OFFSET:    rsp_rdata_d = cycle_hi_q;
+              kmt_regs_pkg::KMT_MEM_CAPS_OFFSET:    rsp_rdata_d = mem_caps;
+              kmt_regs_pkg::KMT_IRQ_COALESCE_OFFSET: rsp_rdata_d = coalesce_q;
+              kmt_regs_pkg::KMT_FENCE_SEL_OFFSET:   rsp_rdata_d = {16'd0, fence_sel_q};
               kmt_regs_pkg::KMT_FENCE_VALUE_LO_OFFSET: begin
                 if (fence_sel_ok) begin
+                  fe_op_d     = FeRead;
+                  fe_fence_d  = fence_sel_q[IdxW-1:0];
                   rsp_valid_d = 1'b0;
-                  state_d     = StFenceRead;
+                  state_d     = StFence;
                 end else begin
                   value_hi_d     = '0;
                   fence_errors_d = fence_errors_q + 32'd1;
@@ -213,43 +410,69 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET: rsp_rdata_d = wdata_q[31:0];
               kmt_regs_pkg::KMT_FENCE_WDATA_HI_OFFSET: rsp_rdata_d = wdata_q[63:32];
               kmt_regs_pkg::KMT_IRQ_REC_INFO_OFFSET:
-                rsp_rdata_d = {fe_rec_valid_i, fe_rec_from_cmd_i, 14'd0, 16'(fe_rec_fence_i)};
-              kmt_regs_pkg::KMT_IRQ_REC_VALUE_LO_OFFSET: rsp_rdata_d = fe_rec_value_i[31:0];
-              kmt_regs_pkg::KMT_IRQ_REC_VALUE_HI_OFFSET: rsp_rdata_d = fe_rec_value_i[63:32];
-              kmt_regs_pkg::KMT_FENCE_SIGNALS_OFFSET: rsp_rdata_d = fe_signal_count_i;
-              kmt_regs_pkg::KMT_FENCE_REWINDS_OFFSET: rsp_rdata_d = fe_rewind_count_i;
-              kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET:  rsp_rdata_d = fence_errors_q;
-              kmt_regs_pkg::KMT_CP_STATUS_OFFSET:
-                rsp_rdata_d = {8'd0, cp_error_opcode_i, cp_error_i, 2'd0, cp_waiting_i, cp_halted_i,
-                               8'(cp_level_i)};
-              kmt_regs_pkg::KMT_CP_COMPLETED_OFFSET: rsp_rdata_d = cp_completed_i;
+                rsp_rdata_d = {rec_valid_i, rec_src_i, rec_crit_i, 1'b0, rec_ring_i, 8'd0, 16'(rec_fence_i)};
+              kmt_regs_pkg::KMT_IRQ_REC_VALUE_LO_OFFSET: rsp_rdata_d = rec_value_i[31:0];
+              kmt_regs_pkg::KMT_IRQ_REC_VALUE_HI_OFFSET: rsp_rdata_d = rec_value_i[63:32];
+              kmt_regs_pkg::KMT_FENCE_SIGNALS_OFFSET:    rsp_rdata_d = signal_count_i;
+              kmt_regs_pkg::KMT_FENCE_REWINDS_OFFSET:    rsp_rdata_d = rewind_count_i;
+              kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET:     rsp_rdata_d = fence_errors_q + wb_errors_i;
+              kmt_regs_pkg::KMT_FENCE_WB_BASE_LO_OFFSET: rsp_rdata_d = {wb_base_q[31:12], 12'd0};
+              kmt_regs_pkg::KMT_FENCE_WB_BASE_HI_OFFSET: rsp_rdata_d = wb_base_q[63:32];
+              kmt_regs_pkg::KMT_FENCE_WB_CONTROL_OFFSET: rsp_rdata_d = {31'd0, wb_enable_q};
+              kmt_regs_pkg::KMT_FENCE_WB_COUNT_OFFSET:   rsp_rdata_d = wb_count_i;
+              kmt_regs_pkg::KMT_VRAM_ADDR_LO_OFFSET:     rsp_rdata_d = {vram_addr_q[31:2], 2'b00};
+              kmt_regs_pkg::KMT_VRAM_ADDR_HI_OFFSET:     rsp_rdata_d = vram_addr_q[63:32];
+              kmt_regs_pkg::KMT_VRAM_RDATA_OFFSET: begin
+                if (vram_ok) begin
+                  mem_write_d = 1'b0;
+                  rsp_valid_d = 1'b0;
+                  state_d     = StMem;
+                end else begin
+                  host_errors_d = host_errors_q + 32'd1;
+                  vram_addr_d   = vram_addr_q + 62'd1;
+                end
+              end
+              kmt_regs_pkg::KMT_HOST_ERRORS_OFFSET:  rsp_rdata_d = host_errors_q;
+              kmt_regs_pkg::KMT_DRAM_CONTROL_OFFSET: rsp_rdata_d = {31'd0, per_bank_q};
               kmt_regs_pkg::KMT_FENCE_SIGNAL_OFFSET,
               kmt_regs_pkg::KMT_IRQ_REC_POP_OFFSET,
-              kmt_regs_pkg::KMT_CP_PUSH_OFFSET,
-              kmt_regs_pkg::KMT_CP_CONTROL_OFFSET: ;
+              kmt_regs_pkg::KMT_FENCE_CRITICAL_OFFSET,
+              kmt_regs_pkg::KMT_VRAM_WDATA_OFFSET: ;
               default: rsp_error_d = 1'b1;
             endcase
           end
         end
       end
-      StCpuSignal: begin
-        fe_sig_valid_o = 1'b1;
-        if (fe_sig_ready_i) begin
+      StFence: begin
+        fe_req_valid_o = 1'b1;
+        if (fe_req_ready_i) begin
+          if (fe_op_q == FeRead) begin
+            state_d = StFenceRsp;
+          end else begin
+            rsp_valid_d = 1'b1;
+            state_d     = StIdle;
+          end
+        end
+      end
+      StFenceRsp: begin
+        if (fe_rsp_valid_i) begin
           rsp_valid_d = 1'b1;
+          rsp_rdata_d = fe_rsp_value_i[31:0];
+          value_hi_d  = fe_rsp_value_i[63:32];
           state_d     = StIdle;
         end
       end
-      StFenceRead: begin
-        fe_rd_valid_o = 1'b1;
-        if (fe_rd_ready_i) begin
-          state_d = StFenceWait;
+      StMem: begin
+        mem_req_valid_o = 1'b1;
+        if (mem_req_ready_i) begin
+          state_d = StMemRsp;
         end
       end
-      StFenceWait: begin
-        if (fe_rd_rsp_valid_i) begin
+      StMemRsp: begin
+        if (mem_rsp_valid_i) begin
           rsp_valid_d = 1'b1;
-          rsp_rdata_d = fe_rd_rsp_value_i[31:0];
-          value_hi_d  = fe_rd_rsp_value_i[63:32];
+          rsp_rdata_d = mem_write_q ? 32'd0 : mem_rsp_data_i[vram_word*32 +: 32];
+          vram_addr_d = vram_addr_q + 62'd1;
           state_d     = StIdle;
         end
       end
@@ -266,12 +489,22 @@ module kmt_regs #(
       fence_sel_q    <= '0;
       value_hi_q     <= '0;
       wdata_q        <= '0;
-      sig_fence_q    <= '0;
+      fe_op_q        <= FeRead;
+      fe_fence_q     <= '0;
       irq_enable_q   <= '0;
       overflow_q     <= 1'b0;
-      cp_error_q     <= 1'b0;
+      ring_error_q   <= 1'b0;
       cycle_hi_q     <= '0;
       fence_errors_q <= '0;
+      host_errors_q  <= '0;
+      coalesce_q     <= '0;
+      wb_base_q      <= '0;
+      wb_enable_q    <= 1'b0;
+      vram_addr_q    <= '0;
+      per_bank_q     <= 1'b0;
+      timing_q       <= TimingInit;
+      mem_write_q    <= 1'b0;
+      mem_word_q     <= '0;
     end else begin
       state_q        <= state_d;
       rsp_valid_q    <= rsp_valid_d;
@@ -280,18 +513,44 @@ module kmt_regs #(
       fence_sel_q    <= fence_sel_d;
       value_hi_q     <= value_hi_d;
       wdata_q        <= wdata_d;
-      sig_fence_q    <= sig_fence_d;
+      fe_op_q        <= fe_op_d;
+      fe_fence_q     <= fe_fence_d;
       irq_enable_q   <= irq_enable_d;
       overflow_q     <= overflow_d;
-      cp_error_q     <= cp_error_d;
+      ring_error_q   <= ring_error_d;
       cycle_hi_q     <= cycle_hi_d;
       fence_errors_q <= fence_errors_d;
+      host_errors_q  <= host_errors_d;
+      coalesce_q     <= coalesce_d;
+      wb_base_q      <= wb_base_d;
+      wb_enable_q    <= wb_enable_d;
+      vram_addr_q    <= vram_addr_d;
+      per_bank_q     <= per_bank_d;
+      timing_q       <= timing_d;
+      mem_write_q    <= mem_write_d;
+      mem_word_q     <= mem_word_d;
     end
   end
 
-  // Level bits of the record FIFO are exported for debug only.
-  logic unused_rec_level;
-  assign unused_rec_level = ^fe_rec_level_i;
+  assign fe_req_op_o    = fe_op_q;
+  assign fe_req_fence_o = fe_fence_q;
+  assign fe_req_value_o = wdata_q;
+
+  assign coalesce_count_o = coalesce_q[7:0];
+  assign coalesce_time_o  = coalesce_q[31:8];
+  assign wb_enable_o      = wb_enable_q;
+  assign wb_base_o        = wb_base_q;
+  assign timing_o         = timing_q;
+  assign per_bank_ref_o   = per_bank_q;
+
+  // The host's word, replicated over the line; the strobe picks its 4 bytes.
+  assign mem_req_write_o = mem_write_q;
+  assign mem_req_addr_o  = {vram_addr_q[VramLog2-1:LineLog2], LineLog2'(0)};
+  assign mem_req_wdata_o = {Words{mem_word_q}};
+  always_comb begin
+    mem_req_wstrb_o = '0;
+    mem_req_wstrb_o[vram_word*4 +: 4] = mem_write_q ? 4'hF : 4'h0;
+  end
 
 endmodule
 

@@ -1,8 +1,8 @@
 // Multi-channel DRAM memory controller.
 //
 //   NumPorts client ports (valid/ready requests: address, write, one
-//   request-sized line of write data, id; responses: id, write flag, read
-//   data) -> per-port address decode by the preset's mapping -> one arbiter
+//   request-sized line of write data with a byte strobe, id; responses: id,
+//   write flag, read data) -> per-port address decode by the preset's mapping -> one arbiter
 //   per channel (port 0, the fence write-back port, has priority, capped at
 //   PrioCap grants in a row while others wait; the rest round robin) ->
 //   NumCh channels (kmt_mc_channel: queue, FR-FCFS, bank machines, refresh)
@@ -14,7 +14,13 @@
 // Timing comes in on cfg_i (kmt_dram_pkg::timing_t, the same for every
 // channel; CSRs in the device, a preset in tests) and must be stable while
 // requests run. per_bank_ref_i selects per-bank refresh (REFB every tREFIb)
-// instead of all-bank refresh (REF every tREFI).
+// instead of all-bank refresh (REF every tREFI). Refresh falls due on the
+// system timebase (timebase_i: device clock cycles since reset).
+//
+// quiet_o: nothing requested, queued or in flight, every timing counter run
+// out, no refresh owed: no clock changes anything until a request arrives or
+// the timebase reaches wake_o (the earliest refresh due), so a simulation
+// host may skip those cycles.
 //
 // Vectors per port or per channel are flattened, element i at [i*W +: W].
 
@@ -44,6 +50,7 @@ module kmt_mc #(
   parameter int unsigned PrioCap = 4,
   parameter int unsigned RefMaxOwed = 8,
   parameter int unsigned RefForceOwed = 4,
+  localparam int unsigned StrbW = DataW / 8,
   localparam int unsigned PortW = (NumPorts > 1) ? $clog2(NumPorts) : 1,
   localparam int unsigned ChW = (ChBits > 0) ? ChBits : 1,
   localparam int unsigned BgW = (BgBits > 0) ? BgBits : 1,
@@ -56,6 +63,7 @@ module kmt_mc #(
   input  logic                      rst_ni,
   input  kmt_dram_pkg::timing_t     cfg_i,
   input  logic                      per_bank_ref_i,
+  input  logic [63:0]               timebase_i,
 
   // Client ports.
   input  logic [NumPorts-1:0]       req_valid_i,
@@ -64,6 +72,7 @@ module kmt_mc #(
   input  logic [NumPorts*AddrW-1:0] req_addr_i,
   input  logic [NumPorts*IdW-1:0]   req_id_i,
   input  logic [NumPorts*DataW-1:0] req_wdata_i,
+  input  logic [NumPorts*StrbW-1:0] req_wstrb_i,
 
   output logic [NumPorts-1:0]       rsp_valid_o,
   input  logic [NumPorts-1:0]       rsp_ready_i,
@@ -81,8 +90,12 @@ module kmt_mc #(
   output logic [NumCh*ColW-1:0]     dram_col_o,
   output logic [NumCh-1:0]          dram_wdata_valid_o,
   output logic [NumCh*DataW-1:0]    dram_wdata_o,
+  output logic [NumCh*StrbW-1:0]    dram_wstrb_o,
   input  logic [NumCh-1:0]          dram_rvalid_i,
-  input  logic [NumCh*DataW-1:0]    dram_rdata_i
+  input  logic [NumCh*DataW-1:0]    dram_rdata_i,
+
+  output logic                      quiet_o,
+  output logic [63:0]               wake_o
 );
 
   localparam int unsigned ChIdxW = (NumCh > 1) ? $clog2(NumCh) : 1;
@@ -138,6 +151,8 @@ module kmt_mc #(
   logic [PortW-1:0]    ch_rsp_port [NumCh];
   logic [IdW-1:0]      ch_rsp_id   [NumCh];
   logic [DataW-1:0]    ch_rsp_data [NumCh];
+  logic [NumCh-1:0]    ch_quiet, ch_arb_idle;
+  logic [63:0]         ch_due [NumCh];
 
   for (genvar c = 0; c < NumCh; c++) begin : g_ch
     logic [NumPorts-1:0] req;
@@ -163,7 +178,8 @@ module kmt_mc #(
       .ack_i       (ch_ready[c]),
       .gnt_o       (ch_gnt[c]),
       .gnt_idx_o   (gnt_idx),
-      .gnt_valid_o (gnt_valid)
+      .gnt_valid_o (gnt_valid),
+      .idle_o      (ch_arb_idle[c])
     );
 
     assign ch_valid = gnt_valid;
@@ -186,6 +202,7 @@ module kmt_mc #(
       .rst_ni,
       .cfg_i,
       .per_bank_ref_i,
+      .timebase_i,
       .req_valid_i        (ch_valid),
       .req_ready_o        (ch_ready[c]),
       .req_write_i        (req_write_i[gnt_idx]),
@@ -195,6 +212,7 @@ module kmt_mc #(
       .req_id_i           (req_id_i[gnt_idx*IdW +: IdW]),
       .req_port_i         (gnt_idx),
       .req_wdata_i        (req_wdata_i[gnt_idx*DataW +: DataW]),
+      .req_wstrb_i        (req_wstrb_i[gnt_idx*StrbW +: StrbW]),
       .rsp_valid_o        (ch_rsp_valid[c]),
       .rsp_ready_i        (ch_rsp_ready[c]),
       .rsp_write_o        (ch_rsp_write[c]),
@@ -208,8 +226,11 @@ module kmt_mc #(
       .dram_col_o         (dram_col_o[c*ColW +: ColW]),
       .dram_wdata_valid_o (dram_wdata_valid_o[c]),
       .dram_wdata_o       (dram_wdata_o[c*DataW +: DataW]),
+      .dram_wstrb_o       (dram_wstrb_o[c*StrbW +: StrbW]),
       .dram_rvalid_i      (dram_rvalid_i[c]),
-      .dram_rdata_i       (dram_rdata_i[c*DataW +: DataW])
+      .dram_rdata_i       (dram_rdata_i[c*DataW +: DataW]),
+      .quiet_o            (ch_quiet[c]),
+      .ref_due_o          (ch_due[c])
     );
 
     assign dram_cmd_o[c*3 +: 3] = cmd;
@@ -229,7 +250,8 @@ module kmt_mc #(
   end
 
   // ---------------------------------------------------------------- responses
-  logic [NumCh-1:0] port_gnt [NumPorts];
+  logic [NumCh-1:0]    port_gnt [NumPorts];
+  logic [NumPorts-1:0] rsp_arb_idle;
 
   for (genvar p = 0; p < NumPorts; p++) begin : g_rsp
     logic [NumCh-1:0]  want;
@@ -253,7 +275,8 @@ module kmt_mc #(
       .ack_i       (rsp_ready_i[p]),
       .gnt_o       (port_gnt[p]),
       .gnt_idx_o   (sel),
-      .gnt_valid_o (sel_valid)
+      .gnt_valid_o (sel_valid),
+      .idle_o      (rsp_arb_idle[p])
     );
 
     assign rsp_valid_o[p]            = sel_valid;
@@ -272,6 +295,18 @@ module kmt_mc #(
       end
     end
   end
+
+  // ---------------------------------------------------------------- quiet
+  always_comb begin
+    wake_o = '1;
+    for (int unsigned c = 0; c < NumCh; c++) begin
+      if (ch_due[c] < wake_o) begin
+        wake_o = ch_due[c];
+      end
+    end
+  end
+
+  assign quiet_o = (req_valid_i == '0) && (ch_quiet == '1) && (ch_arb_idle == '1) && (rsp_arb_idle == '1);
 
 endmodule
 

@@ -20,7 +20,9 @@ module kmt_mc_arb #(
   input  logic            ack_i,
   output logic [N-1:0]    gnt_o,
   output logic [IdxW-1:0] gnt_idx_o,
-  output logic            gnt_valid_o
+  output logic            gnt_valid_o,
+  // No state would change in a cycle without requests.
+  output logic            idle_o
 );
 
   localparam int unsigned First = PrioEn ? 1 : 0;  // lowest round-robin requester
@@ -90,6 +92,8 @@ module kmt_mc_arb #(
       prio_cnt_d = '0;
     end
   end
+
+  assign idle_o = (prio_cnt_q == '0);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

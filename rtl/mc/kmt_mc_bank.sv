@@ -26,7 +26,8 @@ module kmt_mc_bank #(
   output logic                  pre_ok_o,   // PRE timing met (tRAS, tRTP, tWR)
   output logic                  ras_ok_o,   // tRAS met
   output logic                  rd_ok_o,    // RD timing met
-  output logic                  wr_ok_o     // WR timing met
+  output logic                  wr_ok_o,    // WR timing met
+  output logic                  quiet_o     // every wait counter has run out
 );
 
   localparam int unsigned W = kmt_mc_pkg::CntW;
@@ -156,6 +157,7 @@ module kmt_mc_bank #(
   assign ras_ok_o = (ras_q == '0);
   assign rd_ok_o  = (rd_q == '0);
   assign wr_ok_o  = (wr_q == '0);
+  assign quiet_o  = (act_q == '0) && (pre_q == '0) && (ras_q == '0) && (rd_q == '0) && (wr_q == '0);
 
 endmodule
 

@@ -4,14 +4,21 @@
 //
 // Command bus: at most one command per cycle, combinational from state
 // (dram_cmd_o = CmdNop when idle); the DRAM samples it at the clock edge that
-// ends the cycle. Write data follows its WR one cycle later on dram_wdata_o
-// (the write-data buffer is a synchronous RAM); CWL counts from the WR. Read
+// ends the cycle. Write data follows its WR one cycle later on dram_wdata_o,
+// with its byte strobe on dram_wstrb_o (the DRAM's data mask: only bytes
+// whose strobe bit is set are written); the write-data buffer is a
+// synchronous RAM, and CWL counts from the WR. Read
 // data comes back on dram_rvalid_i/dram_rdata_i, in RD order, at least two
 // cycles after the RD (CL >= 2).
 //
 // Responses: one per request, with the request's port and id; a write is
 // acknowledged when its WR is sent. An RD or WR is sent only when its
 // response has room, so read data is never dropped.
+//
+// quiet_o: no request queued or in flight, every bank and tFAW counter run
+// out, the gaps loaded, no refresh owed or due: the next clock changes
+// nothing, and neither does any later one before the timebase reaches
+// ref_due_o or a request arrives.
 
 `default_nettype none
 
@@ -33,12 +40,14 @@ module kmt_mc_channel #(
   localparam int unsigned BaBits = $clog2(NumBa),
   localparam int unsigned BankW = (BgBits + BaBits > 0) ? BgBits + BaBits : 1,
   localparam int unsigned BgW = (BgBits > 0) ? BgBits : 1,
-  localparam int unsigned BaW = (BaBits > 0) ? BaBits : 1
+  localparam int unsigned BaW = (BaBits > 0) ? BaBits : 1,
+  localparam int unsigned StrbW = DataW / 8
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
   input  kmt_dram_pkg::timing_t  cfg_i,
   input  logic                   per_bank_ref_i,
+  input  logic [63:0]            timebase_i,
 
   // Requests (from the channel's arbiter).
   input  logic                   req_valid_i,
@@ -50,6 +59,7 @@ module kmt_mc_channel #(
   input  logic [IdW-1:0]         req_id_i,
   input  logic [PortW-1:0]       req_port_i,
   input  logic [DataW-1:0]       req_wdata_i,
+  input  logic [StrbW-1:0]       req_wstrb_i,
 
   // Responses.
   output logic                   rsp_valid_o,
@@ -67,8 +77,12 @@ module kmt_mc_channel #(
   output logic [ColW-1:0]        dram_col_o,
   output logic                   dram_wdata_valid_o,
   output logic [DataW-1:0]       dram_wdata_o,
+  output logic [StrbW-1:0]       dram_wstrb_o,
   input  logic                   dram_rvalid_i,
-  input  logic [DataW-1:0]       dram_rdata_i
+  input  logic [DataW-1:0]       dram_rdata_i,
+
+  output logic                   quiet_o,
+  output logic [63:0]            ref_due_o
 );
 
   localparam int unsigned IdxW = (Depth > 1) ? $clog2(Depth) : 1;
@@ -82,14 +96,15 @@ module kmt_mc_channel #(
 
   // ---------------------------------------------------------------- timing
   kmt_mc_pkg::gaps_t gaps;
-  logic              gaps_valid;
+  logic              gaps_valid, gaps_stable;
 
   kmt_mc_gaps u_gaps (
     .clk_i,
     .rst_ni,
     .cfg_i,
-    .gaps_o  (gaps),
-    .valid_o (gaps_valid)
+    .gaps_o   (gaps),
+    .valid_o  (gaps_valid),
+    .stable_o (gaps_stable)
   );
 
   // ---------------------------------------------------------------- queue
@@ -193,6 +208,7 @@ module kmt_mc_channel #(
   kmt_dram_pkg::cmd_e ref_cmd;
   logic [BankW-1:0]   ref_bank;
   logic [OwedW-1:0]   ref_owed;
+  logic               ref_quiet;
 
   kmt_mc_refresh #(
     .NumBanks  (NumBanks),
@@ -205,6 +221,7 @@ module kmt_mc_channel #(
     .refi_i        (cfg_i.refi),
     .refib_i       (cfg_i.refib),
     .per_bank_i    (per_bank_ref_i),
+    .timebase_i,
     .bank_open_i   (bank_open),
     .bank_act_ok_i (bank_act_ok),
     .bank_pre_ok_i (bank_pre_ok),
@@ -216,7 +233,9 @@ module kmt_mc_channel #(
     .act_block_o   (ref_act_block),
     .col_block_o   (ref_col_block),
     .bank_block_o  (ref_bank_block),
-    .owed_o        (ref_owed)
+    .owed_o        (ref_owed),
+    .due_o         (ref_due_o),
+    .quiet_o       (ref_quiet)
   );
 
   logic unused_owed;
@@ -248,6 +267,8 @@ module kmt_mc_channel #(
 
   assign cmd_group = cmd_bank >> BaBits;
 
+  logic [NumBanks-1:0] bank_quiet;
+
   for (genvar b = 0; b < NumBanks; b++) begin : g_bank
     kmt_mc_bank #(
       .RowW (RowW)
@@ -265,7 +286,8 @@ module kmt_mc_channel #(
       .pre_ok_o         (bank_pre_ok[b]),
       .ras_ok_o         (bank_ras_ok[b]),
       .rd_ok_o          (bank_rd_ok[b]),
-      .wr_ok_o          (bank_wr_ok[b])
+      .wr_ok_o          (bank_wr_ok[b]),
+      .quiet_o          (bank_quiet[b])
     );
   end
 
@@ -319,9 +341,9 @@ module kmt_mc_channel #(
 
   // ---------------------------------------------------------------- write data
   logic             issue_rd, issue_wr;
-  logic [DataW-1:0] wdata_mem_q [Depth];
-  logic [DataW-1:0] wdata_out_q;
-  logic             wdata_valid_q;
+  logic [DataW+StrbW-1:0] wdata_mem_q [Depth];
+  logic [DataW+StrbW-1:0] wdata_out_q;
+  logic                   wdata_valid_q;
 
   assign issue_rd = q_pop && (cmd == kmt_dram_pkg::CmdRd);
   assign issue_wr = q_pop && (cmd == kmt_dram_pkg::CmdWr);
@@ -349,7 +371,7 @@ module kmt_mc_channel #(
   // Block RAM style: one write port, one registered read port, no reset.
   always_ff @(posedge clk_i) begin
     if (q_push && req_write_i) begin
-      wdata_mem_q[alloc_slot] <= req_wdata_i;
+      wdata_mem_q[alloc_slot] <= {req_wstrb_i, req_wdata_i};
     end
     if (issue_wr) begin
       wdata_out_q <= wdata_mem_q[pick_slot];
@@ -357,7 +379,8 @@ module kmt_mc_channel #(
   end
 
   assign dram_wdata_valid_o = wdata_valid_q;
-  assign dram_wdata_o       = wdata_out_q;
+  assign dram_wdata_o       = wdata_out_q[DataW-1:0];
+  assign dram_wstrb_o       = wdata_out_q[DataW +: StrbW];
 
   // ---------------------------------------------------------------- responses
   // Reads in flight: {port, id} in RD order, a small register file.
@@ -367,6 +390,7 @@ module kmt_mc_channel #(
   logic                rd_fifo_wready, rd_fifo_rvalid, rd_fifo_rready;
   logic [MetaW+DataW-1:0] rd_fifo_rdata;
   logic                wack_fifo_wready, wack_fifo_rvalid, wack_fifo_rready;
+  logic                rd_fifo_empty, wack_fifo_empty;
   logic [MetaW-1:0]    wack_fifo_rdata;
   logic                sel_wack, prefer_wack_q;
 
@@ -408,7 +432,8 @@ module kmt_mc_channel #(
     .wdata_i  ({meta_q[meta_rptr_q], dram_rdata_i}),
     .rvalid_o (rd_fifo_rvalid),
     .rready_i (rd_fifo_rready),
-    .rdata_o  (rd_fifo_rdata)
+    .rdata_o  (rd_fifo_rdata),
+    .empty_o  (rd_fifo_empty)
   );
 
   // Room is reserved at RD time, so the FIFO always takes the data.
@@ -430,7 +455,8 @@ module kmt_mc_channel #(
     .wdata_i  ({pick_port, pick_id}),
     .rvalid_o (wack_fifo_rvalid),
     .rready_i (wack_fifo_rready),
-    .rdata_o  (wack_fifo_rdata)
+    .rdata_o  (wack_fifo_rdata),
+    .empty_o  (wack_fifo_empty)
   );
 
   // Read data and write acknowledgements take turns when both wait.
@@ -463,6 +489,18 @@ module kmt_mc_channel #(
       end
     end
   end
+
+  // ---------------------------------------------------------------- quiet
+  logic faw_quiet;
+  always_comb begin
+    faw_quiet = 1'b1;
+    for (int unsigned k = 0; k < 4; k++) begin
+      faw_quiet = faw_quiet && (faw_q[k] == '0);
+    end
+  end
+
+  assign quiet_o = gaps_stable && ref_quiet && (ent_valid == '0) && (rd_cnt_q == '0) && rd_fifo_empty &&
+                   wack_fifo_empty && !wdata_valid_q && (bank_quiet == '1) && faw_quiet;
 
 endmodule
 

@@ -20,7 +20,9 @@ module kmt_mc_fifo #(
 
   output logic             rvalid_o,
   input  logic             rready_i,
-  output logic [Width-1:0] rdata_o
+  output logic [Width-1:0] rdata_o,
+  // Nothing held: neither in the RAM nor in the output register.
+  output logic             empty_o
 );
 
   logic [Width-1:0] mem_q [Depth];
@@ -44,6 +46,7 @@ module kmt_mc_fifo #(
   assign load     = (cnt_q != '0) && (!out_valid_q || rready_i);
   assign rvalid_o = out_valid_q;
   assign rdata_o  = out_q;
+  assign empty_o  = !out_valid_q && (cnt_q == '0);
 
   always_comb begin
     wptr_d      = wptr_q;

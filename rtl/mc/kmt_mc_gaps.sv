@@ -10,7 +10,9 @@ module kmt_mc_gaps (
   input  kmt_dram_pkg::timing_t   cfg_i,
   output kmt_mc_pkg::gaps_t       gaps_o,
   // Low in the first cycle after reset, before the gaps are loaded.
-  output logic                    valid_o
+  output logic                    valid_o,
+  // The gaps are loaded and follow cfg_i (the next clock changes nothing).
+  output logic                    stable_o
 );
 
   localparam int unsigned W = kmt_mc_pkg::CntW;
@@ -81,8 +83,9 @@ module kmt_mc_gaps (
     end
   end
 
-  assign gaps_o  = gaps_q;
-  assign valid_o = valid_q;
+  assign gaps_o   = gaps_q;
+  assign valid_o  = valid_q;
+  assign stable_o = valid_q && (gaps_q == gaps_d);
 
 endmodule
 

@@ -1,6 +1,12 @@
-// Refresh manager of one channel. A timer owes one refresh per interval
-// (tREFI all-bank, tREFIb per-bank); refreshes owed are counted (up to
-// MaxOwed) and paid as soon as the banks allow.
+// Refresh manager of one channel. One refresh is owed per interval (tREFI
+// all-bank, tREFIb per-bank); refreshes owed are counted (up to MaxOwed) and
+// paid as soon as the banks allow. The intervals are kept on the system
+// timebase (timebase_i, device clock cycles since reset): due_o is the
+// timebase value at which the next refresh falls due, loaded in the first
+// enabled cycle after reset as timebase + interval and moved on by one
+// interval each time it is reached. So the manager changes nothing in the
+// cycles between two due times while it owes nothing (quiet_o), and a host
+// may skip clocking them: the due time does not depend on being clocked.
 //
 // All-bank (per_bank_i = 0): StDrain stops new ACTs and lets row hits go on
 // until every open bank has met tRAS; StClose also stops column commands and
@@ -31,6 +37,7 @@ module kmt_mc_refresh #(
   input  logic [15:0]           refi_i,
   input  logic [15:0]           refib_i,
   input  logic                  per_bank_i,
+  input  logic [63:0]           timebase_i,
 
   input  logic [NumBanks-1:0]   bank_open_i,
   input  logic [NumBanks-1:0]   bank_act_ok_i,
@@ -45,7 +52,10 @@ module kmt_mc_refresh #(
   output logic                  act_block_o,
   output logic                  col_block_o,
   output logic [NumBanks-1:0]   bank_block_o,
-  output logic [OwedW-1:0]      owed_o
+  output logic [OwedW-1:0]      owed_o,
+  output logic [63:0]           due_o,
+  // Nothing owed and nothing due this cycle: the next clock changes nothing.
+  output logic                  quiet_o
 );
 
   typedef enum logic [2:0] {
@@ -58,7 +68,8 @@ module kmt_mc_refresh #(
   } ref_state_e;
 
   ref_state_e           state_q, state_d;
-  logic [15:0]          timer_q, timer_d;
+  logic [63:0]          due_q, due_d;
+  logic [15:0]          interval;
   logic [OwedW-1:0]     owed_q, owed_d;
   logic [NumBanks-1:0]  round_q, round_d;
   logic [BankW-1:0]     target_q, target_d;
@@ -98,7 +109,7 @@ module kmt_mc_refresh #(
 
   always_comb begin
     state_d  = state_q;
-    timer_d  = timer_q;
+    due_d    = due_q;
     owed_d   = owed_q;
     round_d  = round_q;
     target_d = target_q;
@@ -109,17 +120,13 @@ module kmt_mc_refresh #(
     col_block_o  = 1'b0;
     bank_block_o = '0;
 
-    // The interval timer runs whatever the state: refreshes are owed at a fixed rate.
+    // Refreshes fall due at a fixed rate whatever the state.
     tick = 1'b0;
     if (!en_i) begin
-      timer_d = (per_bank_i ? refib_i : refi_i) - 16'd1;
-    end else begin
-      if (timer_q == '0) begin
-        tick    = 1'b1;
-        timer_d = (per_bank_i ? refib_i : refi_i) - 16'd1;
-      end else begin
-        timer_d = timer_q - 16'd1;
-      end
+      due_d = timebase_i + 64'(interval);
+    end else if (timebase_i >= due_q) begin
+      tick  = 1'b1;
+      due_d = due_q + 64'(interval);
     end
 
     unique case (state_q)
@@ -198,23 +205,27 @@ module kmt_mc_refresh #(
     end
   end
 
+  assign interval = per_bank_i ? refib_i : refi_i;
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q  <= StIdle;
-      timer_q  <= '0;
+      due_q    <= '0;
       owed_q   <= '0;
       round_q  <= '1;
       target_q <= '0;
     end else begin
       state_q  <= state_d;
-      timer_q  <= timer_d;
+      due_q    <= due_d;
       owed_q   <= owed_d;
       round_q  <= round_d;
       target_q <= target_d;
     end
   end
 
-  assign owed_o = owed_q;
+  assign owed_o  = owed_q;
+  assign due_o   = due_q;
+  assign quiet_o = en_i && (state_q == StIdle) && (owed_q == '0) && !tick;
 
   // The owed count saturating would lose a refresh: it never gets there.
   always_ff @(posedge clk_i or negedge rst_ni) begin

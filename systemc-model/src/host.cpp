@@ -85,7 +85,11 @@ Host::Stop Host::run(const sc_time& limit) {
     if (!sc_core::sc_pending_activity()) return Stop::Idle;
     const sc_time now = sc_core::sc_time_stamp();
     if (now >= end) return Stop::Limit;
-    sc_core::sc_start(end - now, sc_core::SC_EXIT_ON_STARVATION);
+    // With nothing due before the limit, SC_EXIT_ON_STARVATION would return
+    // at once without moving time (W571), and this loop would never end:
+    // run to the limit instead.
+    const bool due_before_end = sc_core::sc_time_to_pending_activity() < end - now;
+    sc_core::sc_start(end - now, due_before_end ? sc_core::SC_EXIT_ON_STARVATION : sc_core::SC_RUN_TO_TIME);
   }
 }
 

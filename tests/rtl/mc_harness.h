@@ -1,8 +1,9 @@
 // Test bench for the Verilated memory controller, clocked in a plain loop:
-// client ports driven from per-port request queues, a self-checking
-// scoreboard (every read returns the data last written to its address, or the
-// DRAM's initial pattern; every request completes), and the DRAM model +
-// independent checker (kmtsim_dram) on every channel's command bus.
+// client ports driven from per-port request queues (writes with a full or a
+// random byte strobe), a self-checking scoreboard (every read returns the
+// bytes last written to its address, or the DRAM's initial pattern; every
+// request completes), and the DRAM model + independent checker (kmtsim_dram)
+// on every channel's command bus. The timebase input counts the cycles.
 //
 // One step() is one DRAM clock cycle t: inputs for t are driven and evaluated
 // with the clock low, the outputs of cycle t (commands, handshakes) are
@@ -28,15 +29,20 @@
 #include <vector>
 
 #include "kmtsim/dram/address_map.h"
+#include "kmtsim/dram/rtl_attach.h"
 #include "kmtsim/dram/storage.h"
+#include "kmtsim/dram/vl_bits.h"
 #include "kmtsim/hw/dram_presets.h"
 #include "mc_configs.h"
-#include "vl_bits.h"
 
 namespace kmtsim::test {
 
 namespace hwd = kmtsim::hw::dram;
 using dram::Cmd;
+using dram::get_bits;
+using dram::get_words;
+using dram::set_bits;
+using dram::set_words;
 
 struct McParams {
   const hwd::Preset* preset;
@@ -95,6 +101,7 @@ class McHarness {
     double rsp_ready_prob = 1.0;             // probability a port accepts a response in a cycle
     bool log_commands = false;
     bool keep_completions = true;            // completions() (benchmarks turn it off)
+    double partial_write_prob = 0.0;         // probability a write gets a random byte strobe
   };
 
   McHarness(const McParams& p, Options o)
@@ -103,6 +110,7 @@ class McHarness {
         map_(*p.preset),
         dram_(dram::Geometry::of(*p.preset), p.preset->timing, p.data_w / 32,
               dram::CheckerOptions{o.refresh, 8}),
+        pins_(dram_, map_, p.channels, p.data_w),
         rng_(o.seed),
         ports_(p.ports) {
     ctx_ = std::make_unique<VerilatedContext>();
@@ -118,6 +126,13 @@ class McHarness {
     model_->per_bank_ref_i = opt_.refresh == dram::RefreshMode::PerBank;
     line_mask_ = ~uint64_t{p.preset->request_bytes - 1};
     words_ = p.data_w / 32;
+    strobe_words_ = (p.data_w / 8 + 31) / 32;
+    pins_.on_command = [this](unsigned c, uint64_t cyc, const dram::DramCommand& dc) {
+      ++cmd_count_[static_cast<unsigned>(dc.cmd) & 7];
+      const CmdRecord rec{cyc, c, dc.cmd, dc.bankgroup, dc.bank, dc.row, dc.column};
+      if (opt_.log_commands) cmd_log_.push_back(rec);
+      if (on_command) on_command(rec);
+    };
     reset();
   }
 
@@ -140,6 +155,12 @@ class McHarness {
     if (write) {
       r.data.resize(words_);
       for (auto& w : r.data) w = static_cast<uint32_t>(rng_());
+      r.strobe.assign(strobe_words_, ~0u);
+      if (opt_.partial_write_prob > 0 && std::uniform_real_distribution<>(0, 1)(rng_) < opt_.partial_write_prob) {
+        for (auto& w : r.strobe) w = static_cast<uint32_t>(rng_());
+      }
+      const unsigned bytes = p_.data_w / 8;
+      if (bytes % 32 != 0) r.strobe.back() &= (1u << (bytes % 32)) - 1;
     }
     ports_[port].queue.push_back(std::move(r));
   }
@@ -182,7 +203,13 @@ class McHarness {
           set_bits(m.req_addr_i, p * p_.addr_w, p_.addr_w, r.addr);
           set_bits(m.req_id_i, p * p_.id_w, p_.id_w, id);
           set_bits(m.req_write_i, p, 1, r.write);
-          if (r.write) set_words(m.req_wdata_i, p * p_.data_w, std::span<const uint32_t>(r.data));
+          if (r.write) {
+            set_words(m.req_wdata_i, p * p_.data_w, std::span<const uint32_t>(r.data));
+            const unsigned sw = p_.data_w / 8;
+            for (unsigned i = 0; i < strobe_words_; ++i) {
+              set_bits(m.req_wstrb_i, p * sw + 32 * i, std::min(32u, sw - 32 * i), r.strobe[i]);
+            }
+          }
         }
       }
       set_bits(m.req_valid_i, p, 1, valid);
@@ -190,41 +217,22 @@ class McHarness {
       set_bits(m.rsp_ready_i, p, 1, ready);
     }
     // Read data due this cycle.
-    std::vector<uint32_t> buf(words_);
-    for (unsigned c = 0; c < p_.channels; ++c) {
-      const bool v = dram_.read_return(c, cycle_, buf);
-      set_bits(m.dram_rvalid_i, c, 1, v);
-      if (v) set_words(m.dram_rdata_i, c * p_.data_w, std::span<const uint32_t>(buf));
-    }
+    pins_.drive(m, cycle_);
+    m.timebase_i = cycle_;
     m.clk_i = 0;
     m.eval();
     if (fst_) fst_->dump(2 * cycle_);
 
     // The cycle's outputs.
-    const unsigned bgw = std::max(1u, map_.bankgroup().width), baw = std::max(1u, map_.bank().width);
-    const unsigned roww = std::max(1u, map_.row().width), colw = std::max(1u, map_.column().width);
     for (unsigned c = 0; c < p_.channels; ++c) {
-      if (get_bits(m.dram_wdata_valid_o, c, 1)) {
-        get_words(m.dram_wdata_o, c * p_.data_w, std::span<uint32_t>(buf));
-        dram_.write_data(c, cycle_, buf);
-      }
       const auto cmd = static_cast<Cmd>(get_bits(m.dram_cmd_o, 3 * c, 3));
       if (get_bits(m.dram_cmd_valid_o, c, 1) != (cmd != Cmd::NOP)) {
         error("channel " + std::to_string(c) + ": dram_cmd_valid_o disagrees with dram_cmd_o");
       }
-      if (cmd != Cmd::NOP) {
-        dram::DramCommand dc;
-        dc.cmd = cmd;
-        dc.bankgroup = map_.bankgroup().width ? static_cast<uint32_t>(get_bits(m.dram_bg_o, c * bgw, bgw)) : 0;
-        dc.bank = map_.bank().width ? static_cast<uint32_t>(get_bits(m.dram_ba_o, c * baw, baw)) : 0;
-        dc.row = static_cast<uint32_t>(get_bits(m.dram_row_o, c * roww, roww));
-        dc.column = map_.column().width ? static_cast<uint32_t>(get_bits(m.dram_col_o, c * colw, colw)) : 0;
-        dram_.command(c, cycle_, dc);
-        ++cmd_count_[static_cast<unsigned>(cmd)];
-        if (opt_.log_commands) cmd_log_.push_back(CmdRecord{cycle_, c, cmd, dc.bankgroup, dc.bank, dc.row, dc.column});
-        if (on_command) on_command(CmdRecord{cycle_, c, cmd, dc.bankgroup, dc.bank, dc.row, dc.column});
-      }
     }
+    pins_.sample(m, cycle_);
+    quiet_ = m.quiet_o;
+    wake_ = m.wake_o;
     for (unsigned p = 0; p < p_.ports; ++p) {
       Port& port = ports_[p];
       if (get_bits(m.req_valid_i, p, 1) && get_bits(m.req_ready_o, p, 1)) accept(p);
@@ -267,6 +275,9 @@ class McHarness {
   void error(const std::string& e) { errors_.push_back("cycle " + std::to_string(cycle_) + ": " + e); }
 
   uint64_t cycle() const { return cycle_; }
+  // quiet_o and wake_o of the last cycle stepped.
+  bool quiet() const { return quiet_; }
+  uint64_t wake() const { return wake_; }
   uint64_t reads_done() const { return reads_done_; }
   uint64_t writes_done() const { return writes_done_; }
   uint64_t commands(Cmd c) const { return cmd_count_[static_cast<unsigned>(c) & 7]; }
@@ -293,6 +304,7 @@ class McHarness {
     uint64_t addr = 0;
     bool write = false;
     std::vector<uint32_t> data;
+    std::vector<uint32_t> strobe;  // bit per byte
     uint64_t submit_cycle = 0;
   };
   struct Port {
@@ -329,7 +341,16 @@ class McHarness {
     port.queue.pop_front();
     Outstanding o{r.addr, r.write, {}, r.submit_cycle, cycle_, seq_++};
     if (r.write) {
-      shadow_[r.addr] = r.data;  // requests to one address keep acceptance order
+      // Requests to one address keep acceptance order.
+      std::vector<uint32_t> line = line_value(r.addr);
+      for (unsigned i = 0; i < words_; ++i) {
+        uint32_t mask = 0;
+        for (unsigned b = 0; b < 4; ++b) {
+          if (dram::strobe_bit(r.strobe, 4 * i + b)) mask |= 0xFFu << (8 * b);
+        }
+        line[i] = (line[i] & ~mask) | (r.data[i] & mask);
+      }
+      shadow_[r.addr] = std::move(line);
     } else {
       o.expect = line_value(r.addr);
     }
@@ -377,6 +398,7 @@ class McHarness {
   Options opt_;
   dram::AddressMap map_;
   dram::DramModel dram_;
+  dram::RtlDramPins<Model> pins_;
   std::mt19937_64 rng_;
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Model> model_;
@@ -391,6 +413,9 @@ class McHarness {
   uint64_t cmd_count_[8] = {};
   uint64_t line_mask_ = ~uint64_t{63};
   unsigned words_ = 16;
+  unsigned strobe_words_ = 2;
+  bool quiet_ = false;
+  uint64_t wake_ = 0;
 };
 
 }  // namespace kmtsim::test

@@ -49,6 +49,7 @@ void DramChecker::report_violation(unsigned channel, uint64_t cycle, unsigned bg
   m << rule << " violated at cycle " << cycle << ", channel " << channel << ", bank group " << bg << ", bank "
     << ba << ": " << what;
   violations_.push_back(Violation{cycle, channel, bg, ba, rule, m.str()});
+  if (opt_.fail_fast) throw DramViolation("DRAM " + m.str(), violations_.back());
 }
 
 void DramChecker::need(unsigned ch, int64_t t, unsigned bg, unsigned ba, const char* rule, int64_t prev,

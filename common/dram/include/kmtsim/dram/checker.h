@@ -34,7 +34,9 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kmtsim/hw/dram_presets.h"
@@ -53,10 +55,7 @@ struct DramCommand {
 
 enum class RefreshMode { AllBank, PerBank };
 
-struct CheckerOptions {
-  RefreshMode refresh = RefreshMode::AllBank;
-  unsigned max_postponed = 8;  // refreshes that may be owed at any time
-};
+
 
 struct Violation {
   uint64_t cycle = 0;
@@ -65,6 +64,24 @@ struct Violation {
   unsigned bank = 0;
   std::string rule;
   std::string message;  // full text: rule, channel, bank group, bank, cycle and the numbers
+};
+
+struct CheckerOptions {
+  RefreshMode refresh = RefreshMode::AllBank;
+  unsigned max_postponed = 8;  // refreshes that may be owed at any time
+  // Throw DramViolation at the first violation instead of only recording it.
+  bool fail_fast = false;
+};
+
+// Thrown by a fail-fast checker; what() names the rule, channel, bank group,
+// bank and cycle.
+class DramViolation : public std::runtime_error {
+ public:
+  DramViolation(const std::string& what, Violation v) : std::runtime_error(what), violation_(std::move(v)) {}
+  const Violation& violation() const { return violation_; }
+
+ private:
+  Violation violation_;
 };
 
 // How often a rule constrained a command and how close the closest came: a

@@ -2,11 +2,12 @@
 // harness serves models whose flattened port vectors differ in width.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <type_traits>
 
-namespace kmtsim::test {
+namespace kmtsim::dram {
 
 template <class T>
 inline uint64_t get_bits(const T& v, unsigned lsb, unsigned width) {
@@ -14,12 +15,13 @@ inline uint64_t get_bits(const T& v, unsigned lsb, unsigned width) {
     const uint64_t x = static_cast<uint64_t>(v) >> lsb;
     return width >= 64 ? x : x & ((uint64_t{1} << width) - 1);
   } else {
-    uint64_t r = 0;
-    for (unsigned b = 0; b < width; ++b) {
-      const unsigned bit = lsb + b;
-      r |= uint64_t{(v[bit / 32] >> (bit % 32)) & 1u} << b;
-    }
-    return r;
+    // Up to three 32-bit words hold a field of at most 64 bits.
+    const unsigned w0 = lsb / 32, sh = lsb % 32;
+    const unsigned nwords = (sh + width + 31) / 32;
+    unsigned __int128 acc = 0;
+    for (unsigned i = 0; i < nwords; ++i) acc |= static_cast<unsigned __int128>(v[w0 + i]) << (32 * i);
+    const uint64_t x = static_cast<uint64_t>(acc >> sh);
+    return width >= 64 ? x : x & ((uint64_t{1} << width) - 1);
   }
 }
 
@@ -29,14 +31,16 @@ inline void set_bits(T& v, unsigned lsb, unsigned width, uint64_t value) {
     const uint64_t mask = (width >= 64 ? ~uint64_t{0} : ((uint64_t{1} << width) - 1)) << lsb;
     v = static_cast<T>((static_cast<uint64_t>(v) & ~mask) | ((value << lsb) & mask));
   } else {
-    for (unsigned b = 0; b < width; ++b) {
-      const unsigned bit = lsb + b;
-      const uint32_t m = 1u << (bit % 32);
-      if ((value >> b) & 1u) {
-        v[bit / 32] |= m;
-      } else {
-        v[bit / 32] &= ~m;
-      }
+    const unsigned w0 = lsb / 32, sh = lsb % 32;
+    const unsigned nwords = (sh + width + 31) / 32;
+    const unsigned __int128 fmask =
+        (width >= 64 ? static_cast<unsigned __int128>(~uint64_t{0}) : ((static_cast<unsigned __int128>(1) << width) - 1))
+        << sh;
+    const unsigned __int128 fval = (static_cast<unsigned __int128>(value) << sh) & fmask;
+    for (unsigned i = 0; i < nwords; ++i) {
+      const auto m = static_cast<uint32_t>(fmask >> (32 * i));
+      const auto x = static_cast<uint32_t>(fval >> (32 * i));
+      v[w0 + i] = (v[w0 + i] & ~m) | x;
     }
   }
 }
@@ -56,4 +60,4 @@ inline void set_words(T& v, unsigned lsb, std::span<const uint32_t> in) {
   }
 }
 
-}  // namespace kmtsim::test
+}  // namespace kmtsim::dram

@@ -1,0 +1,560 @@
+// One command ring: its registers (RING_* of kmt_regs_pkg, one block of
+// RING_STRIDE bytes), fetcher, parser, and WAIT state.
+//
+// Positions: the ring keeps its read and write positions unwrapped (32-bit
+// byte counters ur_q, uw_q; RING_RPTR is ur_q modulo the size, and a doorbell
+// moves uw_q on by (RING_WPTR - uw_q) modulo the size), so "word p was
+// written before the last doorbell" is p - ur_q < uw_q - ur_q.
+//
+// Fetch: one line buffer and at most one line read in flight (memory port
+// 1, through the device's fetch arbiter). A line read at unwrapped position
+// f holds the words from f up to min(f + line, uw_q at the request): words a
+// later doorbell adds to the same line are read again.
+//
+// Parse: one word a cycle from the line buffer into the command register,
+// header first; a command of n words is taken in n cycles and runs in the
+// cycle after its last word (StExec), when its checks are made: BAD_OPCODE,
+// BAD_FENCE, BAD_LENGTH, BAD_ALIGN, BAD_ADDRESS, in that order of
+// precedence. An error halts the ring with RPTR at the command. A NOP reads
+// only its header and runs once its 1 + SKIP words are all before WPTR; one
+// that cannot fit in the ring (4 * (1 + SKIP) > size - 4) is BAD_LENGTH.
+//
+// Execution: SIGNAL waits until every earlier COPY/FILL/TIMESTAMP of the ring
+// has been acknowledged (dma_drained_i), then asks the fence engine for
+// max(fence, value); WAIT reads the fence, and if it is below the value
+// listens to the engine's update broadcast until an update of that fence
+// reaches it; COPY and FILL go to the DMA engine; TIMESTAMP waits as SIGNAL
+// does, then goes to the DMA engine. A command is finished (RPTR moves past
+// it, RING_COMPLETED counts it) in the cycle its request is taken, or, for a
+// WAIT, in the cycle it is released.
+//
+// Control: ENABLE = 0 stops the ring before its next command: a command
+// whose words are all taken runs to its end (a WAIT retires when released),
+// one still being taken waits, with RPTR at it, until the ring is enabled
+// again or reset. Enabling checks RING_SIZE (8..24) and that the
+// buffer lies in VRAM (BAD_RING), and RING_WPTR against the size
+// (BAD_POINTER). A RING_WPTR write that is unaligned or not below the size
+// halts the ring with BAD_POINTER (and is not taken); a halted ring ignores
+// RING_WPTR writes. RESET stops the ring, clears RPTR, WPTR,
+// a pending WAIT and the error, forgets the line buffer and any line in
+// flight; ENABLE takes the written value. Requests are not made in the cycle
+// of a RESET write.
+
+`default_nettype none
+
+module kmt_ring #(
+  parameter int unsigned NumFences = 64,
+  parameter int unsigned VramLog2  = 32,
+  parameter int unsigned DataW     = 512,
+  localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
+  localparam int unsigned LineLog2 = $clog2(DataW / 8),
+  localparam int unsigned CntW     = (VramLog2 + 1 > 32) ? 32 : VramLog2 + 1
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+
+  // Register block (offsets within the ring's RING_STRIDE window).
+  input  logic                reg_we_i,
+  input  logic [5:0]          reg_addr_i,
+  input  logic [31:0]         reg_wdata_i,
+  output logic [31:0]         reg_rdata_o,
+  output logic                halt_o,        // pulse: the ring halts
+
+  // Line fetch (memory port 1 through the fetch arbiter).
+  output logic                fetch_valid_o,
+  input  logic                fetch_ready_i,
+  output logic [VramLog2-1:0] fetch_addr_o,
+  input  logic                fetch_rsp_valid_i,
+  input  logic [DataW-1:0]    fetch_rsp_data_i,
+
+  // Fence engine: requests (op 0 read, 2 max), read answers, update broadcast.
+  output logic                fe_valid_o,
+  input  logic                fe_ready_i,
+  output logic [1:0]          fe_op_o,
+  output logic [IdxW-1:0]     fe_fence_o,
+  output logic [63:0]         fe_value_o,
+  input  logic                fe_rsp_valid_i,
+  input  logic [63:0]         fe_rsp_value_i,
+  input  logic                upd_valid_i,
+  input  logic [IdxW-1:0]     upd_fence_i,
+  input  logic [63:0]         upd_value_i,
+
+  // DMA engine (op 0 COPY, 1 FILL, 2 TIMESTAMP).
+  output logic                dma_valid_o,
+  input  logic                dma_ready_i,
+  output logic [1:0]          dma_op_o,
+  output logic [VramLog2-1:0] dma_dst_o,
+  output logic [VramLog2-1:0] dma_src_o,
+  output logic [CntW-1:0]     dma_count_o,
+  output logic [31:0]         dma_pattern_o,
+  input  logic                dma_drained_i,  // no command of this ring in the DMA, every write acknowledged
+
+  // Probe: a SIGNAL was parsed (the first cycle it runs).
+  output logic                prb_valid_o,
+  output logic [15:0]         prb_fence_o,
+  output logic [63:0]         prb_value_o,
+
+  output logic                busy_o,
+  output logic                quiet_o
+);
+
+  localparam int unsigned LineBytes = DataW / 8;
+
+  // Register offsets within the block.
+  localparam logic [5:0] OffBaseLo    = 6'(kmt_regs_pkg::KMT_RING_BASE_LO_OFFSET);
+  localparam logic [5:0] OffBaseHi    = 6'(kmt_regs_pkg::KMT_RING_BASE_HI_OFFSET);
+  localparam logic [5:0] OffSize      = 6'(kmt_regs_pkg::KMT_RING_SIZE_OFFSET);
+  localparam logic [5:0] OffWptr      = 6'(kmt_regs_pkg::KMT_RING_WPTR_OFFSET);
+  localparam logic [5:0] OffRptr      = 6'(kmt_regs_pkg::KMT_RING_RPTR_OFFSET);
+  localparam logic [5:0] OffControl   = 6'(kmt_regs_pkg::KMT_RING_CONTROL_OFFSET);
+  localparam logic [5:0] OffStatus    = 6'(kmt_regs_pkg::KMT_RING_STATUS_OFFSET);
+  localparam logic [5:0] OffWaitFence = 6'(kmt_regs_pkg::KMT_RING_WAIT_FENCE_OFFSET);
+  localparam logic [5:0] OffCompleted = 6'(kmt_regs_pkg::KMT_RING_COMPLETED_OFFSET);
+
+  localparam logic [1:0] FeRead = 2'd0;
+  localparam logic [1:0] FeMax  = 2'd2;
+  localparam logic [1:0] DmaCopy = 2'd0;
+  localparam logic [1:0] DmaFill = 2'd1;
+  localparam logic [1:0] DmaTs   = 2'd2;
+
+  typedef enum logic [2:0] {
+    StCollect,
+    StExec,
+    StWaitRsp,
+    StWaitListen,
+    StHalted
+  } state_e;
+
+  // A range [addr, addr + count) lies inside VRAM.
+  function automatic logic in_vram(input logic [63:0] addr, input logic [31:0] count);
+    in_vram = (65'(addr) + 65'(count)) <= (65'(1) << VramLog2);
+  endfunction
+
+  // Words of a command, known from its header (an unknown opcode: 1).
+  function automatic logic [2:0] cmd_words(input logic [7:0] op);
+    unique case (op)
+      kmt_regs_pkg::CpOpSignal,
+      kmt_regs_pkg::CpOpWait,
+      kmt_regs_pkg::CpOpTimestamp: cmd_words = 3'd3;
+      kmt_regs_pkg::CpOpCopy:      cmd_words = 3'd6;
+      kmt_regs_pkg::CpOpFill:      cmd_words = 3'd5;
+      default:                     cmd_words = 3'd1;
+    endcase
+  endfunction
+
+  // ---------------------------------------------------------------- state
+  state_e        state_q, state_d;
+  logic [63:12]  base_q, base_d;
+  logic [4:0]    size_q, size_d;
+  logic [23:0]   wptr_q, wptr_d;
+  logic          enable_q, enable_d;
+  logic [3:0]    error_q, error_d;
+  logic [7:0]    err_op_q, err_op_d;
+  logic [15:0]   wait_fence_q, wait_fence_d;
+  logic [31:0]   completed_q, completed_d;
+  logic [31:0]   uw_q, uw_d, ur_q, ur_d;
+  logic [2:0]    k_q, k_d;
+  logic [191:0]  cmd_q, cmd_d;
+  logic          buf_valid_q, buf_valid_d;
+  logic [31:0]   buf_lo_q, buf_hi_q;
+  logic [DataW-1:0] buf_q;
+  logic          fpend_q, fpend_d, fdisc_q, fdisc_d;
+  logic [31:0]   f_lo_q, f_hi_q;
+  logic          prb_q, prb_d;
+
+  // ---------------------------------------------------------------- positions
+  logic [31:0] size_mask, avail, ppos, f_lo, f_hi, word;
+  logic        word_exists, in_buf, word_ok, can_start;
+
+  assign size_mask   = (32'd1 << size_q) - 32'd1;
+  assign avail       = uw_q - ur_q;
+  assign ppos        = ur_q + {27'd0, k_q, 2'b00};
+  assign word_exists = {27'd0, k_q, 2'b00} < avail;
+  assign in_buf      = buf_valid_q && ((ppos - buf_lo_q) < (buf_hi_q - buf_lo_q));
+  assign word        = buf_q[ppos[LineLog2-1:2]*32 +: 32];
+  assign word_ok     = word_exists && in_buf;
+  assign can_start   = enable_q;  // a command not yet fully taken waits with its words
+  assign f_lo        = ppos & ~32'(LineBytes - 1);
+  assign f_hi        = ((uw_q - f_lo) < 32'(LineBytes)) ? uw_q : f_lo + 32'(LineBytes);
+
+  // ---------------------------------------------------------------- the command
+  logic [31:0] c0, c1, c2, c3, c4, c5;
+  logic [7:0]  op;
+  logic [15:0] fence16;
+  logic        fence_ok;
+  logic [63:0] value, dst, src;
+  logic [31:0] nop_bytes;
+  logic        nop_too_long, nop_whole;
+  logic [3:0]  cmd_err;
+  logic [31:0] cmd_bytes;
+  logic        copy_len_bad, fill_len_bad;
+
+  assign {c5, c4, c3, c2, c1, c0} = cmd_q;
+  assign op       = c0[31:24];
+  assign fence16  = c0[15:0];
+  assign fence_ok = 32'(fence16) < NumFences;
+  assign value    = {c2, c1};
+  assign dst      = {c2, c1};
+  assign src      = {c4, c3};
+  assign nop_bytes    = ({16'd0, c0[15:0]} << 2) + 32'd4;
+  assign nop_too_long = (33'(nop_bytes) + 33'd4) > (33'd1 << size_q);
+  assign nop_whole    = avail >= nop_bytes;
+  assign copy_len_bad = (c5 == '0) || (c5[1:0] != 2'b00);
+  assign fill_len_bad = (c3 == '0) || (c3[1:0] != 2'b00);
+
+  always_comb begin
+    cmd_err   = kmt_regs_pkg::RingErrNone;
+    cmd_bytes = 32'(cmd_words(op)) << 2;
+    unique case (op)
+      kmt_regs_pkg::CpOpNop: begin
+        cmd_bytes = nop_bytes;
+        if (nop_too_long) cmd_err = kmt_regs_pkg::RingErrBadLength;
+      end
+      kmt_regs_pkg::CpOpSignal,
+      kmt_regs_pkg::CpOpWait: begin
+        if (!fence_ok) cmd_err = kmt_regs_pkg::RingErrBadFence;
+      end
+      kmt_regs_pkg::CpOpCopy: begin
+        if (copy_len_bad) begin
+          cmd_err = kmt_regs_pkg::RingErrBadLength;
+        end else if (dst[1:0] != 2'b00 || src[1:0] != 2'b00) begin
+          cmd_err = kmt_regs_pkg::RingErrBadAlign;
+        end else if (!in_vram(dst, c5) || !in_vram(src, c5)) begin
+          cmd_err = kmt_regs_pkg::RingErrBadAddress;
+        end
+      end
+      kmt_regs_pkg::CpOpFill: begin
+        if (fill_len_bad) begin
+          cmd_err = kmt_regs_pkg::RingErrBadLength;
+        end else if (dst[1:0] != 2'b00) begin
+          cmd_err = kmt_regs_pkg::RingErrBadAlign;
+        end else if (!in_vram(dst, c3)) begin
+          cmd_err = kmt_regs_pkg::RingErrBadAddress;
+        end
+      end
+      kmt_regs_pkg::CpOpTimestamp: begin
+        if (dst[2:0] != 3'b000) begin
+          cmd_err = kmt_regs_pkg::RingErrBadAlign;
+        end else if (!in_vram(dst, 32'd8)) begin
+          cmd_err = kmt_regs_pkg::RingErrBadAddress;
+        end
+      end
+      default: cmd_err = kmt_regs_pkg::RingErrBadOpcode;
+    endcase
+  end
+
+  // ---------------------------------------------------------------- register writes
+  logic        we_base_lo, we_base_hi, we_size, we_wptr, we_control, reset_now;
+  logic [31:0] wv_size_mask;
+  logic        wptr_bad, ring_bad, enable_rise;
+
+  assign we_base_lo  = reg_we_i && reg_addr_i == OffBaseLo;
+  assign we_base_hi  = reg_we_i && reg_addr_i == OffBaseHi;
+  assign we_size     = reg_we_i && reg_addr_i == OffSize;
+  assign we_wptr     = reg_we_i && reg_addr_i == OffWptr;
+  assign we_control  = reg_we_i && reg_addr_i == OffControl;
+  assign reset_now   = we_control && reg_wdata_i[kmt_regs_pkg::KMT_RING_CONTROL_RESET_LSB];
+  assign wv_size_mask = size_mask;
+  assign wptr_bad    = (reg_wdata_i[1:0] != 2'b00) || ({8'd0, reg_wdata_i[23:0]} > wv_size_mask);
+  assign ring_bad    = (size_q < 5'd8) || (size_q > 5'd24) || !in_vram({base_q, 12'd0}, 32'd1 << size_q);
+  assign enable_rise = we_control && reg_wdata_i[kmt_regs_pkg::KMT_RING_CONTROL_ENABLE_LSB] &&
+                       (reset_now || !enable_q);
+
+  // ---------------------------------------------------------------- next state
+  logic fetch_need, fe_req, dma_req, halt, complete;
+  logic [3:0] halt_err;
+
+  // Requests depend on the state alone (the answers come back combinationally).
+  always_comb begin
+    fetch_need = 1'b0;
+    fe_req     = 1'b0;
+    fe_op_o    = FeMax;
+    dma_req    = 1'b0;
+    unique case (state_q)
+      StCollect: fetch_need = can_start && word_exists && !in_buf && !fpend_q;
+      StExec: begin
+        if (cmd_err == kmt_regs_pkg::RingErrNone) begin
+          unique case (op)
+            kmt_regs_pkg::CpOpSignal: fe_req = dma_drained_i;
+            kmt_regs_pkg::CpOpWait: begin
+              fe_req  = 1'b1;
+              fe_op_o = FeRead;
+            end
+            kmt_regs_pkg::CpOpCopy,
+            kmt_regs_pkg::CpOpFill:      dma_req = 1'b1;
+            kmt_regs_pkg::CpOpTimestamp: dma_req = dma_drained_i;
+            default: ;
+          endcase
+        end
+      end
+      default: ;
+    endcase
+  end
+
+  always_comb begin
+    state_d      = state_q;
+    base_d       = base_q;
+    size_d       = size_q;
+    wptr_d       = wptr_q;
+    enable_d     = enable_q;
+    error_d      = error_q;
+    err_op_d     = err_op_q;
+    wait_fence_d = wait_fence_q;
+    completed_d  = completed_q;
+    uw_d         = uw_q;
+    ur_d         = ur_q;
+    k_d          = k_q;
+    cmd_d        = cmd_q;
+    buf_valid_d  = buf_valid_q;
+    fpend_d      = fpend_q;
+    fdisc_d      = fdisc_q;
+    prb_d        = 1'b0;
+    halt         = 1'b0;
+    halt_err     = kmt_regs_pkg::RingErrNone;
+    complete     = 1'b0;
+
+    unique case (state_q)
+      StCollect: begin
+        if (can_start && word_ok) begin
+          cmd_d[k_q*32 +: 32] = word;
+          if (k_q + 3'd1 == cmd_words((k_q == 3'd0) ? word[31:24] : op)) begin
+            state_d = StExec;
+            k_d     = 3'd0;
+            prb_d   = ((k_q == 3'd0) ? word[31:24] : op) == kmt_regs_pkg::CpOpSignal;
+          end else begin
+            k_d = k_q + 3'd1;
+          end
+        end
+      end
+      StExec: begin
+        if (cmd_err != kmt_regs_pkg::RingErrNone) begin
+          halt     = 1'b1;
+          halt_err = cmd_err;
+        end else begin
+          unique case (op)
+            kmt_regs_pkg::CpOpNop: complete = nop_whole;
+            kmt_regs_pkg::CpOpSignal: complete = fe_req && fe_ready_i;
+            kmt_regs_pkg::CpOpWait: begin
+              wait_fence_d = fence16;
+              if (fe_ready_i) state_d = StWaitRsp;
+            end
+            default: complete = dma_req && dma_ready_i;  // COPY, FILL, TIMESTAMP
+          endcase
+        end
+      end
+      StWaitRsp: begin
+        if (fe_rsp_valid_i) begin
+          if (fe_rsp_value_i >= value) begin
+            complete = 1'b1;
+          end else begin
+            state_d = StWaitListen;
+          end
+        end
+      end
+      StWaitListen: begin
+        complete = upd_valid_i && upd_fence_i == fence16[IdxW-1:0] && upd_value_i >= value;
+      end
+      default: ;  // StHalted
+    endcase
+
+    if (complete) begin
+      ur_d        = ur_q + cmd_bytes;
+      completed_d = completed_q + 32'd1;
+      state_d     = StCollect;
+    end
+    if (fetch_need && fetch_ready_i) begin
+      fpend_d = 1'b1;
+      fdisc_d = 1'b0;
+    end
+    if (fpend_q && fetch_rsp_valid_i) begin
+      fpend_d     = 1'b0;
+      fdisc_d     = 1'b0;
+      buf_valid_d = buf_valid_q || !fdisc_q;
+    end
+
+    // Register writes.
+    if (we_base_lo) base_d[31:12] = reg_wdata_i[31:12];
+    if (we_base_hi) base_d[63:32] = reg_wdata_i;
+    if (we_size) size_d = reg_wdata_i[4:0];
+    // A halted ring ignores the doorbell; a bad pointer is not taken.
+    if (we_wptr && state_q != StHalted) begin
+      if (wptr_bad) begin
+        halt     = 1'b1;
+        halt_err = kmt_regs_pkg::RingErrBadPointer;
+      end else begin
+        wptr_d = reg_wdata_i[23:0];
+        uw_d   = uw_q + ((32'(reg_wdata_i[23:0]) - uw_q) & size_mask);
+      end
+    end
+    if (we_control) begin
+      enable_d = reg_wdata_i[kmt_regs_pkg::KMT_RING_CONTROL_ENABLE_LSB];
+    end
+    if (reset_now) begin
+      state_d     = StCollect;
+      wptr_d      = '0;
+      uw_d        = '0;
+      ur_d        = '0;
+      k_d         = '0;
+      error_d     = kmt_regs_pkg::RingErrNone;
+      err_op_d    = '0;
+      buf_valid_d = 1'b0;
+      fdisc_d     = fpend_d;
+      halt        = 1'b0;
+      complete    = 1'b0;
+      prb_d       = 1'b0;
+    end
+    if (enable_rise && (reset_now || state_q != StHalted)) begin
+      if (ring_bad) begin
+        halt     = 1'b1;
+        halt_err = kmt_regs_pkg::RingErrBadRing;
+      end else if (!reset_now && {8'd0, wptr_q} > size_mask) begin
+        halt     = 1'b1;
+        halt_err = kmt_regs_pkg::RingErrBadPointer;
+      end
+    end
+    if (halt) begin
+      state_d     = StHalted;
+      error_d     = halt_err;
+      err_op_d    = (halt_err == kmt_regs_pkg::RingErrBadPointer ||
+                     halt_err == kmt_regs_pkg::RingErrBadRing) ? 8'd0 : op;
+      k_d         = '0;
+      buf_valid_d = 1'b0;
+      fdisc_d     = fpend_d;
+      prb_d       = 1'b0;
+    end
+  end
+
+  // ---------------------------------------------------------------- flops
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q      <= StCollect;
+      base_q       <= '0;
+      size_q       <= 5'd12;
+      wptr_q       <= '0;
+      enable_q     <= 1'b0;
+      error_q      <= kmt_regs_pkg::RingErrNone;
+      err_op_q     <= '0;
+      wait_fence_q <= '0;
+      completed_q  <= '0;
+      uw_q         <= '0;
+      ur_q         <= '0;
+      k_q          <= '0;
+      cmd_q        <= '0;
+      buf_valid_q  <= 1'b0;
+      fpend_q      <= 1'b0;
+      fdisc_q      <= 1'b0;
+      prb_q        <= 1'b0;
+      buf_lo_q     <= '0;
+      buf_hi_q     <= '0;
+      f_lo_q       <= '0;
+      f_hi_q       <= '0;
+    end else begin
+      state_q      <= state_d;
+      base_q       <= base_d;
+      size_q       <= size_d;
+      wptr_q       <= wptr_d;
+      enable_q     <= enable_d;
+      error_q      <= error_d;
+      err_op_q     <= err_op_d;
+      wait_fence_q <= wait_fence_d;
+      completed_q  <= completed_d;
+      uw_q         <= uw_d;
+      ur_q         <= ur_d;
+      k_q          <= k_d;
+      cmd_q        <= cmd_d;
+      buf_valid_q  <= buf_valid_d;
+      fpend_q      <= fpend_d;
+      fdisc_q      <= fdisc_d;
+      prb_q        <= prb_d;
+      if (fetch_valid_o && fetch_ready_i) begin
+        f_lo_q <= f_lo;
+        f_hi_q <= f_hi;
+      end
+      if (fpend_q && fetch_rsp_valid_i && !fdisc_q) begin
+        buf_lo_q <= f_lo_q;
+        buf_hi_q <= f_hi_q;
+      end
+    end
+  end
+
+  // The line buffer: no reset (buf_valid_q guards it).
+  always_ff @(posedge clk_i) begin
+    if (fpend_q && fetch_rsp_valid_i && !fdisc_q) begin
+      buf_q <= fetch_rsp_data_i;
+    end
+  end
+
+  // ---------------------------------------------------------------- outputs
+  logic unused_hdr;
+  assign unused_hdr = ^c0[23:16];  // reserved header bits
+
+  assign fetch_valid_o = fetch_need && !reset_now;
+  assign fe_valid_o    = fe_req && !reset_now;
+  assign dma_valid_o   = dma_req && !reset_now;
+  assign fetch_addr_o  = VramLog2'({base_q, 12'd0}) + VramLog2'(f_lo & size_mask);
+  assign fe_fence_o    = fence16[IdxW-1:0];
+  assign fe_value_o    = value;
+
+  assign dma_op_o      = (op == kmt_regs_pkg::CpOpCopy) ? DmaCopy :
+                         (op == kmt_regs_pkg::CpOpFill) ? DmaFill : DmaTs;
+  assign dma_dst_o     = dst[VramLog2-1:0];
+  assign dma_src_o     = src[VramLog2-1:0];
+  assign dma_count_o   = (op == kmt_regs_pkg::CpOpTimestamp) ? CntW'(8) :
+                         (op == kmt_regs_pkg::CpOpCopy) ? CntW'(c5) : CntW'(c3);
+  assign dma_pattern_o = c4;
+
+  assign halt_o = halt;
+
+  assign prb_valid_o = prb_q && fence_ok;
+  assign prb_fence_o = fence16;
+  assign prb_value_o = value;
+
+  // Work that goes on without anything from outside: fetching or taking
+  // words, running a command (a NOP waits for its last words only on a
+  // doorbell), a WAIT's read, a line in flight.
+  logic [2:0] state_code;
+  always_comb begin
+    busy_o = fpend_q || prb_q;
+    unique case (state_q)
+      StCollect: busy_o = busy_o || (can_start && word_exists);
+      StExec:    busy_o = busy_o || !(op == kmt_regs_pkg::CpOpNop && cmd_err == kmt_regs_pkg::RingErrNone &&
+                                      !nop_whole);
+      StWaitRsp: busy_o = 1'b1;
+      default: ;
+    endcase
+  end
+  assign quiet_o = !busy_o;
+
+  always_comb begin
+    if (state_q == StHalted) begin
+      state_code = kmt_regs_pkg::RingStateHalted;
+    end else if (!enable_q) begin
+      state_code = kmt_regs_pkg::RingStateDisabled;
+    end else if (state_q == StWaitRsp || state_q == StWaitListen) begin
+      state_code = kmt_regs_pkg::RingStateWaiting;
+    end else if (state_q != StCollect || k_q != 3'd0 || avail != '0) begin
+      state_code = kmt_regs_pkg::RingStateRunning;
+    end else begin
+      state_code = kmt_regs_pkg::RingStateIdle;
+    end
+  end
+
+  always_comb begin
+    reg_rdata_o = '0;
+    unique case (reg_addr_i)
+      OffBaseLo:    reg_rdata_o = {base_q[31:12], 12'd0};
+      OffBaseHi:    reg_rdata_o = base_q[63:32];
+      OffSize:      reg_rdata_o = {27'd0, size_q};
+      OffWptr:      reg_rdata_o = {8'd0, wptr_q};
+      OffRptr:      reg_rdata_o = {8'd0, ur_q[23:0] & size_mask[23:0]};
+      OffControl:   reg_rdata_o = {31'd0, enable_q};
+      OffStatus:    reg_rdata_o = {8'd0, err_op_q, 4'd0, error_q, 5'd0, state_code};
+      OffWaitFence: reg_rdata_o = (state_q == StWaitRsp || state_q == StWaitListen) ? {16'd0, wait_fence_q} : '0;
+      OffCompleted: reg_rdata_o = completed_q;
+      default:      reg_rdata_o = '0;
+    endcase
+  end
+
+endmodule
+
+`default_nettype wire
