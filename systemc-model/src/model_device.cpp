@@ -541,6 +541,7 @@ void ModelDevice::queue_record(uint32_t fence, uint64_t value, int ring, bool cr
 
 bool ModelDevice::fence_cause(uint64_t cycle) const {
   if (records_.empty()) return false;
+  if (fence_held_) return true;  // held from the cycle the condition held until the FIFO empties
   const uint32_t count = field::IRQ_COALESCE_COUNT.get(coalesce_);
   const uint32_t wait = field::IRQ_COALESCE_TIME.get(coalesce_);
   if (count <= 1 || records_.size() >= count) return true;
@@ -549,6 +550,7 @@ bool ModelDevice::fence_cause(uint64_t cycle) const {
 }
 
 void ModelDevice::update_irq(uint64_t cycle) {
+  fence_held_ = fence_cause(cycle);
   const uint32_t status = field::IRQ_STATUS_FENCE.put(fence_cause(cycle)) | field::IRQ_STATUS_OVERFLOW.put(overflow_) |
                           field::IRQ_STATUS_RING_ERROR.put(ring_error_);
   const bool level = (status & irq_enable_) != 0;
@@ -625,6 +627,11 @@ void ModelDevice::ring_control(unsigned r, uint32_t value, uint64_t cycle) {
       ring_halt(r, hw::RingError::BAD_RING, 0, cycle + 1);
       return;
     }
+    if (ring.wptr >= ring.size()) {  // a size made smaller under it
+      ring.enabled = true;
+      ring_halt(r, hw::RingError::BAD_POINTER, 0, cycle + 1);
+      return;
+    }
   }
   ring.enabled = enable;
   if (enable) at(cycle + 1, [this, r] {
@@ -670,6 +677,10 @@ void ModelDevice::ring_step(unsigned r, uint64_t cycle) {
   const auto op = static_cast<hw::CpOpcode>(header >> 24);
   unsigned words = hw::command_words(op);
   if (op == hw::CpOpcode::NOP) words = 1 + (header & 0xFFFF);
+  if (op == hw::CpOpcode::NOP && 4 * uint64_t{words} + 4 > ring.size()) {
+    ring_halt(r, hw::RingError::BAD_LENGTH, static_cast<uint8_t>(header >> 24), cycle);  // it can never be whole
+    return;
+  }
   if (words == 0) {
     ring_halt(r, hw::RingError::BAD_OPCODE, static_cast<uint8_t>(header >> 24), cycle);
     return;

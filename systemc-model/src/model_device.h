@@ -169,7 +169,8 @@ class ModelDevice final : public Device {
   uint64_t host_addr_ = 0;
   uint32_t host_errors_ = 0;
   uint32_t dram_control_ = 0;
-  bool memory_stale_ = false;  // DRAM_CONTROL or DRAM_TIMING written since memory_ was made
+  bool memory_stale_ = false;
+  bool fence_held_ = false;  // IRQ_STATUS.FENCE: the coalescing condition held since the FIFO was last empty  // DRAM_CONTROL or DRAM_TIMING written since memory_ was made
   std::unique_ptr<Memory> make_memory() const;
   std::vector<uint32_t> dram_timing_;
 
