@@ -135,7 +135,7 @@ class ModelDevice final : public Device {
     uint64_t last = 0;
     uint64_t stamp = 0;
   };
-  static constexpr unsigned kDmaReads = 16;
+  static constexpr unsigned kDmaReads = 4;  // kmt_device DmaRdSlots
   void dma_submit(DmaJob job, uint64_t cycle);
   void dma_next(uint64_t cycle);
   void dma_step(uint64_t cycle);
