@@ -55,6 +55,26 @@ inline void* lock(D3DKMT_HANDLE device, D3DKMT_HANDLE allocation, NTSTATUS* stat
   return s == STATUS_SUCCESS ? l.pData : nullptr;
 }
 
+// D3DKMTOpenResourceFromNtHandle of a resource of one allocation, with room
+// for 5 bytes of runtime data and 256 of driver data.
+struct OpenOne {
+  unsigned char runtime[5] = {}, driver[256] = {};
+  D3DDDI_OPENALLOCATIONINFO2 oa{};
+  D3DKMT_OPENRESOURCEFROMNTHANDLE o{};
+
+  OpenOne(D3DKMT_HANDLE device, HANDLE nt) {
+    o.hDevice = device;
+    o.hNtHandle = nt;
+    o.NumAllocations = 1;
+    o.pOpenAllocationInfo2 = &oa;
+    o.pPrivateRuntimeData = runtime;
+    o.PrivateRuntimeDataSize = sizeof(runtime);
+    o.pTotalPrivateDriverDataBuffer = driver;
+    o.TotalPrivateDriverDataBufferSize = sizeof(driver);
+  }
+  NTSTATUS run() { return D3DKMTOpenResourceFromNtHandle(&o); }
+};
+
 inline NTSTATUS unlock(D3DKMT_HANDLE device, D3DKMT_HANDLE allocation) {
   D3DKMT_UNLOCK2 u{device, allocation};
   return D3DKMTUnlock2(&u);

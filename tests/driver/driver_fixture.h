@@ -6,6 +6,7 @@
 
 #include "d3dkmthk.h"
 #include "daemon_process.h"
+#include "kmtsim/escape.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -50,6 +51,19 @@ class Daemon {
  private:
   cosim::DaemonProcess process_;
 };
+
+// The daemon's state (KMTSIM_ESCAPE_DEVICE_INFO).
+inline KMTSIM_ESCAPE_DEVICE_INFO_DATA device_info(D3DKMT_HANDLE adapter) {
+  KMTSIM_ESCAPE_DEVICE_INFO_DATA data{};
+  data.Header = {KMTSIM_ESCAPE_MAGIC, KMTSIM_ESCAPE_DEVICE_INFO};
+  D3DKMT_ESCAPE e{};
+  e.hAdapter = adapter;
+  e.Type = D3DKMT_ESCAPE_DRIVERPRIVATE;
+  e.pPrivateDriverData = &data;
+  e.PrivateDriverDataSize = sizeof(data);
+  REQUIRE(D3DKMTEscape(&e) == STATUS_SUCCESS);
+  return data;
+}
 
 struct Device {
   Daemon daemon;

@@ -46,18 +46,6 @@ NTSTATUS submit(D3DKMT_HANDLE context, UINT64 commands, UINT bytes, UINT flags =
   return D3DKMTSubmitCommand(&s);
 }
 
-KMTSIM_ESCAPE_DEVICE_INFO_DATA device_info(D3DKMT_HANDLE adapter) {
-  KMTSIM_ESCAPE_DEVICE_INFO_DATA data{};
-  data.Header = {KMTSIM_ESCAPE_MAGIC, KMTSIM_ESCAPE_DEVICE_INFO};
-  D3DKMT_ESCAPE e{};
-  e.hAdapter = adapter;
-  e.Type = D3DKMT_ESCAPE_DRIVERPRIVATE;
-  e.pPrivateDriverData = &data;
-  e.PrivateDriverDataSize = sizeof(data);
-  REQUIRE(D3DKMTEscape(&e) == STATUS_SUCCESS);
-  return data;
-}
-
 NTSTATUS mark_critical(D3DKMT_HANDLE adapter, D3DKMT_HANDLE sync, UINT critical) {
   KMTSIM_ESCAPE_FENCE_CRITICAL_DATA data{};
   data.Header = {KMTSIM_ESCAPE_MAGIC, KMTSIM_ESCAPE_FENCE_CRITICAL};
@@ -244,19 +232,9 @@ TEST_CASE("Commands reach only the caller's allocations and write only where it 
       if (submit(cc.hContext, cmd_va, n * 4) != STATUS_INVALID_PARAMETER) ::_exit(6);
       n = kmtsim_cmd_copy(cmd, out_va, their_va, 64);
       if (submit(cc.hContext, cmd_va, n * 4) != STATUS_INVALID_PARAMETER) ::_exit(7);
-      unsigned char runtime[5], driver[256];
-      D3DDDI_OPENALLOCATIONINFO2 oa{};
-      D3DKMT_OPENRESOURCEFROMNTHANDLE o{};
-      o.hDevice = cd.hDevice;
-      o.hNtHandle = read_only;
-      o.NumAllocations = 1;
-      o.pOpenAllocationInfo2 = &oa;
-      o.pPrivateRuntimeData = runtime;
-      o.PrivateRuntimeDataSize = 5;
-      o.pTotalPrivateDriverDataBuffer = driver;
-      o.TotalPrivateDriverDataBufferSize = sizeof(driver);
-      if (D3DKMTOpenResourceFromNtHandle(&o) != STATUS_SUCCESS) ::_exit(8);
-      if (oa.GpuVirtualAddress != their_va) ::_exit(9);
+      OpenOne open(cd.hDevice, read_only);
+      if (open.run() != STATUS_SUCCESS) ::_exit(8);
+      if (open.oa.GpuVirtualAddress != their_va) ::_exit(9);
       n = kmtsim_cmd_fill(cmd, their_va, 64, 0);
       if (submit(cc.hContext, cmd_va, n * 4) != STATUS_INVALID_PARAMETER) ::_exit(10);  // read-only
       n = kmtsim_cmd_copy(cmd, out_va + 4096, their_va, 4096);

@@ -59,23 +59,11 @@ int reap(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-KMTSIM_ESCAPE_DEVICE_INFO_DATA info(D3DKMT_HANDLE adapter) {
-  KMTSIM_ESCAPE_DEVICE_INFO_DATA data{};
-  data.Header = {KMTSIM_ESCAPE_MAGIC, KMTSIM_ESCAPE_DEVICE_INFO};
-  D3DKMT_ESCAPE e{};
-  e.hAdapter = adapter;
-  e.Type = D3DKMT_ESCAPE_DRIVERPRIVATE;
-  e.pPrivateDriverData = &data;
-  e.PrivateDriverDataSize = sizeof(data);
-  REQUIRE(D3DKMTEscape(&e) == STATUS_SUCCESS);
-  return data;
-}
-
 // Waits (a bounded while) for the daemon to have noticed that processes went.
 KMTSIM_ESCAPE_DEVICE_INFO_DATA settled(D3DKMT_HANDLE adapter, UINT processes) {
   KMTSIM_ESCAPE_DEVICE_INFO_DATA d{};
   for (int k = 0; k < 400; ++k) {
-    d = info(adapter);
+    d = device_info(adapter);
     if (d.Processes == processes) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -241,7 +229,7 @@ TEST_CASE("Random signals and waits across processes lose no wake and wake nobod
 
 TEST_CASE("Processes killed while they use every kind of object leave nothing behind", "[driver][cosim][kill]") {
   Device d;
-  const auto before = info(d.adapter);
+  const auto before = device_info(d.adapter);
   const uint64_t seed = test_seed("kill -9");
   std::mt19937_64 rng(seed);
   const D3DKMT_HANDLE shared_fence = d.fence(0);

@@ -407,24 +407,14 @@ TEST_CASE("A CPU-visible allocation is the same memory in every process that loc
     if (D3DKMTEnumAdapters2(&e) != STATUS_SUCCESS) ::_exit(1);
     cd.hAdapter = info[0].hAdapter;
     if (D3DKMTCreateDevice(&cd) != STATUS_SUCCESS) ::_exit(2);
-    unsigned char runtime[5], driver[256];
-    D3DDDI_OPENALLOCATIONINFO2 oa{};
-    D3DKMT_OPENRESOURCEFROMNTHANDLE o{};
-    o.hDevice = cd.hDevice;
-    o.hNtHandle = nt;
-    o.NumAllocations = 1;
-    o.pOpenAllocationInfo2 = &oa;
-    o.pPrivateRuntimeData = runtime;
-    o.PrivateRuntimeDataSize = 5;
-    o.pTotalPrivateDriverDataBuffer = driver;
-    o.TotalPrivateDriverDataBufferSize = sizeof(driver);
-    if (D3DKMTOpenResourceFromNtHandle(&o) != STATUS_SUCCESS) ::_exit(3);
-    auto* theirs = static_cast<unsigned char*>(lock(cd.hDevice, oa.hAllocation));
+    OpenOne open(cd.hDevice, nt);
+    if (open.run() != STATUS_SUCCESS) ::_exit(3);
+    auto* theirs = static_cast<unsigned char*>(lock(cd.hDevice, open.oa.hAllocation));
     if (theirs == nullptr) ::_exit(4);
     for (int k = 0; k < 12288; ++k)
       if (theirs[k] != static_cast<unsigned char>(k * 7)) ::_exit(5);
     theirs[0] = 0x5a;  // write back for the parent to see
-    D3DKMT_UNLOCK2 u{cd.hDevice, oa.hAllocation};
+    D3DKMT_UNLOCK2 u{cd.hDevice, open.oa.hAllocation};
     ::_exit(D3DKMTUnlock2(&u) == STATUS_SUCCESS ? 0 : 6);
   }
   int status = 0;
@@ -441,20 +431,10 @@ TEST_CASE("Lock2 through a handle opened without SHARED_ALLOCATION_WRITE is deni
   REQUIRE(v.run() == STATUS_SUCCESS);
   HANDLE nt = nullptr;
   REQUIRE(D3DKMTShareObjects(1, &v.create.hResource, nullptr, STANDARD_RIGHTS_READ, &nt) == STATUS_SUCCESS);
-  unsigned char runtime[5], driver[256];
-  D3DDDI_OPENALLOCATIONINFO2 oa{};
-  D3DKMT_OPENRESOURCEFROMNTHANDLE o{};
-  o.hDevice = d.device;
-  o.hNtHandle = nt;
-  o.NumAllocations = 1;
-  o.pOpenAllocationInfo2 = &oa;
-  o.pPrivateRuntimeData = runtime;
-  o.PrivateRuntimeDataSize = 5;
-  o.pTotalPrivateDriverDataBuffer = driver;
-  o.TotalPrivateDriverDataBufferSize = sizeof(driver);
-  REQUIRE(D3DKMTOpenResourceFromNtHandle(&o) == STATUS_SUCCESS);
+  OpenOne open(d.device, nt);
+  REQUIRE(open.run() == STATUS_SUCCESS);
   NTSTATUS status = STATUS_SUCCESS;
-  CHECK(lock(d.device, oa.hAllocation, &status) == nullptr);
+  CHECK(lock(d.device, open.oa.hAllocation, &status) == nullptr);
   CHECK(status == STATUS_ACCESS_DENIED);
   CHECK(lock(d.device, v.infos[0].hAllocation) != nullptr);  // the creator's handle may
   ::close(fd_of(nt));
