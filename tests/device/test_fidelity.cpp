@@ -11,6 +11,7 @@
 #include <cmath>
 #include <iterator>
 #include <cstdio>
+#include <array>
 #include <random>
 
 using namespace kmtsim;
@@ -192,4 +193,59 @@ TEST_CASE("Register accesses take the same time on the model and the RTL", "[fid
   const auto r = gaps(rtl);
   CHECK(r == std::vector<uint32_t>{2, 4, 4});
   CHECK(m == r);
+}
+
+TEST_CASE("CPU signals at the same times meet the same refreshes on the model and the RTL", "[fidelity][fence]") {
+  // Signals spread over many refresh intervals at seeded times: each one's
+  // update -> written back -> record queued, in cycles, on both backends.
+  const uint64_t seed = test_seed("cpu signals");
+  std::mt19937_64 rng(seed);
+  std::vector<uint64_t> gaps;  // ns between signals
+  for (unsigned k = 0; k < 400; ++k) gaps.push_back(2000 + rng() % 3000);
+  auto hops = [&gaps](DeviceBench& b) {
+    std::vector<std::array<double, 3>> t(gaps.size());  // updated, written back, record (ns)
+    b.device().set_probe([&t](const sc::ProbeEvent& e) {
+      if (e.value == 0 || e.value > t.size()) return;
+      const unsigned k = static_cast<unsigned>(e.value - 1);
+      if (e.kind == sc::ProbeKind::FenceUpdated) t[k][0] = e.time.to_seconds() * 1e9;
+      if (e.kind == sc::ProbeKind::WrittenBack) t[k][1] = e.time.to_seconds() * 1e9;
+      if (e.kind == sc::ProbeKind::RecordQueued) t[k][2] = e.time.to_seconds() * 1e9;
+    });
+    b.start();
+    b.write_back(kPages);
+    const sc_time period = sc::clock_period(b.config().preset) * (64.0 * hw::dram::find_preset(b.config().preset)->timing.tREFI);
+    const sc_time now = b.host().now();
+    sc_time at = period * std::ceil(now / period + 1e-9);
+    for (unsigned k = 0; k < gaps.size(); ++k) {
+      at += sc_time(static_cast<double>(gaps[k]), sc_core::SC_NS);
+      REQUIRE(b.host().now() < at);
+      b.host().advance(at - b.host().now());
+      b.cpu_signal(k % 8, k + 1);
+      b.settle();
+    }
+    b.device().set_probe(nullptr);
+    return t;
+  };
+  DeviceBench model(sc::Backend::Model, {}, sc::HostLink::ideal(), "model");
+  DeviceBench rtl(sc::Backend::Rtl, {}, sc::HostLink::ideal(), "rtl");
+  const auto m = hops(model);
+  const auto r = hops(rtl);
+  // Both run the signals at the same absolute times, from the same refresh
+  // phase: each signal meets the same refresh (or none) on both.
+  double max_m = 0, max_r = 0;
+  unsigned differ = 0;
+  for (unsigned k = 0; k < gaps.size(); ++k) {
+    const double wm = m[k][1] - m[k][0], wr = r[k][1] - r[k][0];
+    const double qm = m[k][2] - m[k][0], qr = r[k][2] - r[k][0];
+    max_m = std::max(max_m, wm);
+    max_r = std::max(max_r, wr);
+    if (std::abs(wm - wr) > 1.5 || std::abs(qm - qr) > 1.5) {
+      if (differ++ < 5)
+        std::printf("signal %u: written back after %.0f / %.0f ns, record after %.0f / %.0f ns (model / rtl)\n", k, wm, wr,
+                    qm, qr);
+    }
+  }
+  std::printf("cpu signals: write-back max model %.0f ns, rtl %.0f ns; %u of %zu differ by more than a cycle\n", max_m,
+              max_r, differ, gaps.size());
+  CHECK(differ == 0);
 }
