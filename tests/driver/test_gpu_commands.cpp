@@ -235,8 +235,13 @@ TEST_CASE("Commands reach only the caller's allocations and write only where it 
       OpenOne open(cd.hDevice, read_only);
       if (open.run() != STATUS_SUCCESS) ::_exit(8);
       if (open.oa.GpuVirtualAddress != their_va) ::_exit(9);
+      // Opened without SHARED_ALLOCATION_WRITE: no GPU write (spec §10.1).
       n = kmtsim_cmd_fill(cmd, their_va, 64, 0);
-      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_INVALID_PARAMETER) ::_exit(10);  // read-only
+      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_ACCESS_DENIED) ::_exit(10);
+      n = kmtsim_cmd_copy(cmd, their_va, out_va, 64);
+      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_ACCESS_DENIED) ::_exit(16);
+      n = kmtsim_cmd_timestamp(cmd, their_va);
+      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_ACCESS_DENIED) ::_exit(17);
       n = kmtsim_cmd_copy(cmd, out_va + 4096, their_va, 4096);
       if (submit(cc.hContext, cmd_va, n * 4) != STATUS_SUCCESS) ::_exit(11);
       D3DKMT_CREATESYNCHRONIZATIONOBJECT2 cs{};
@@ -333,4 +338,36 @@ TEST_CASE("The latency-critical mark is set and cleared on the caller's fences o
   CHECK(mark_critical(d.adapter, ctx, 1) == STATUS_INVALID_PARAMETER);
   REQUIRE(d.signal_gpu(ctx, fence, 5) == STATUS_SUCCESS);
   REQUIRE(wait_for(d, fence, 5));
+}
+
+TEST_CASE("A broadcast submission takes 1 to 64 contexts of one device", "[driver][gpu]") {
+  Device d;
+  Buffers b(d.device);
+  const UINT words = kmtsim_cmd_nop(b.cmd, 0);
+  D3DKMT_SUBMITCOMMAND s{};
+  s.Commands = b.cmd_va();
+  s.CommandLength = words * 4;
+  s.BroadcastContextCount = 2;
+  s.BroadcastContext[0] = d.context();
+  s.BroadcastContext[1] = d.context();
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_SUCCESS);
+  D3DKMT_CREATEDEVICE other{};
+  other.hAdapter = d.adapter;
+  REQUIRE(D3DKMTCreateDevice(&other) == STATUS_SUCCESS);
+  D3DKMT_CREATECONTEXTVIRTUAL cc{};
+  cc.hDevice = other.hDevice;
+  REQUIRE(D3DKMTCreateContextVirtual(&cc) == STATUS_SUCCESS);
+  s.BroadcastContext[1] = cc.hContext;  // another device's context
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.BroadcastContext[1] = s.BroadcastContext[0];
+  s.BroadcastContextCount = D3DDDI_MAX_BROADCAST_CONTEXT + 1;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.BroadcastContextCount = 1;
+  s.NumHistoryBuffers = D3DKMT_SUBMITCOMMAND_MAX_HISTORY_BUFFERS + 1;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.NumHistoryBuffers = 0;
+  s.NumPrimaries = D3DDDI_MAX_WRITTEN_PRIMARIES + 1;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.NumPrimaries = 0;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_SUCCESS);
 }
