@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cwchar>
 #include <memory>
 #include <string>
 
@@ -152,6 +153,19 @@ struct Device {
   NTSTATUS destroy(D3DKMT_HANDLE sync) {
     D3DKMT_DESTROYSYNCHRONIZATIONOBJECT d{sync};
     return D3DKMTDestroySynchronizationObject(&d);
+  }
+};
+
+// OBJECT_ATTRIBUTES naming an NT object (a copy of the name it keeps).
+struct Name {
+  WCHAR text[64];
+  UNICODE_STRING us{};
+  OBJECT_ATTRIBUTES attr{};
+  explicit Name(const wchar_t* s) {
+    std::wcsncpy(text, s, 63);
+    text[63] = 0;
+    us = {static_cast<USHORT>(std::wcslen(text) * sizeof(WCHAR)), sizeof(text), text};
+    InitializeObjectAttributes(&attr, &us, 0, nullptr, nullptr);
   }
 };
 
