@@ -395,3 +395,24 @@ TEST_CASE("A pending acquire returns DEVICE_REMOVED when kmtsimd goes away", "[d
   CHECK(acquire(c.hKeyedMutex, 0, nullptr) == STATUS_DEVICE_REMOVED);
   CHECK(release(c.hKeyedMutex, 0, 0) == STATUS_DEVICE_REMOVED);
 }
+
+TEST_CASE("Abandonment wakes every waiter whatever key it waits for", "[driver][mutex]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  REQUIRE(acquire(c.hKeyedMutex, 0, nullptr) == STATUS_SUCCESS);
+  D3DKMT_OPENKEYEDMUTEX b{c.hSharedHandle, 0}, e{c.hSharedHandle, 0};
+  REQUIRE(D3DKMTOpenKeyedMutex(&b) == STATUS_SUCCESS);
+  REQUIRE(D3DKMTOpenKeyedMutex(&e) == STATUS_SUCCESS);
+  std::atomic<NTSTATUS> got_b{STATUS_PENDING}, got_e{STATUS_PENDING};
+  std::thread tb([&] { got_b = acquire(b.hKeyedMutex, 1, nullptr); });
+  std::thread te([&] { got_e = acquire(e.hKeyedMutex, 2, nullptr); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(got_b == STATUS_PENDING);
+  CHECK(got_e == STATUS_PENDING);
+  REQUIRE(destroy(c.hKeyedMutex) == STATUS_SUCCESS);  // the owner goes
+  tb.join();
+  te.join();
+  CHECK(got_b == STATUS_ABANDONED);
+  CHECK(got_e == STATUS_ABANDONED);
+}

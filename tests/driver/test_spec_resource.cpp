@@ -92,6 +92,8 @@ TEST_CASE("CreateAllocation2 and DestroyAllocation2 work on the same standard al
   CHECK(is_local_handle(a2.hAllocation));
   CHECK(s.create.PrivateRuntimeDataSize == 0);
   CHECK(s.create.PrivateDriverDataSize == 0);
+  CHECK(a2.PrivateDriverDataSize == 0);
+  CHECK(s.create.hPrivateRuntimeResourceHandle == reinterpret_cast<HANDLE>(0xdeadbeef));
   D3DKMT_DESTROYALLOCATION2 d2{};
   d2.hDevice = d.device;
   d2.phAllocationList = &a2.hAllocation;
@@ -574,6 +576,7 @@ TEST_CASE("OpenResource takes a global handle until the resource's last referenc
   CHECK(D3DKMTOpenResource(&o) == STATUS_INVALID_PARAMETER);
   o.hGlobalShare = s.create.hGlobalShare;
   REQUIRE(D3DKMTOpenResource(&o) == STATUS_SUCCESS);
+  CHECK(destroy(d.device, s.create.hGlobalShare) == STATUS_INVALID_PARAMETER);  // not a local handle
   CHECK(destroy(d.device, o.hResource) == STATUS_SUCCESS);
   CHECK(destroy(d.device, s.create.hResource) == STATUS_SUCCESS);
   CHECK(D3DKMTOpenResource(&o) == STATUS_INVALID_PARAMETER);
@@ -705,4 +708,22 @@ TEST_CASE("OpenKeyedMutexFromNtHandle opens the keyed mutex shared with a resour
   CHECK(theirs.FenceValue == 44);
   ::close(fd_of(sync_nt));
   ::close(fd_of(resource_nt));
+}
+
+TEST_CASE("An NT handle opens only with the call for its object type", "[driver][share]") {
+  Device d;
+  Standard s(d.device, kCreateResource | kCreateShared | kNtSecuritySharing);
+  REQUIRE(s.run() == STATUS_SUCCESS);
+  HANDLE resource_nt = nullptr, sync_nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &s.create.hResource, nullptr, GENERIC_ALL, &resource_nt) == STATUS_SUCCESS);
+  REQUIRE(d.share(d.fence(), &sync_nt) == STATUS_SUCCESS);
+  D3DKMT_HANDLE sync = 0;
+  CHECK(d.open(resource_nt, &sync) == STATUS_OBJECT_TYPE_MISMATCH);
+  D3DKMT_OPENSYNCOBJECTFROMNTHANDLE v1{resource_nt, 0};
+  CHECK(D3DKMTOpenSyncObjectFromNtHandle(&v1) == STATUS_OBJECT_TYPE_MISMATCH);
+  OpenOne open(d.device, sync_nt);
+  open.o.PrivateRuntimeDataSize = 0;
+  CHECK(open.run() == STATUS_OBJECT_TYPE_MISMATCH);
+  ::close(fd_of(resource_nt));
+  ::close(fd_of(sync_nt));
 }

@@ -662,3 +662,33 @@ TEST_CASE("Open by name checks the object attributes", "[driver][share][names]")
   InitializeObjectAttributes(&no_name, nullptr, 0, nullptr, nullptr);
   CHECK(open(&no_name) == STATUS_OBJECT_NAME_INVALID);
 }
+
+TEST_CASE("A GPU signal or a CPU wait with one bad handle among good ones does nothing", "[driver][gpu][wait]") {
+  Device d;
+  const volatile UINT64* value = nullptr;
+  const D3DKMT_HANDLE f = d.fence(1, false, &value);
+  const D3DKMT_HANDLE ctx = d.context();
+  const D3DKMT_HANDLE handles[2] = {f, 0x1eadbec0};
+  const UINT64 values[2] = {9, 9};
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMGPU s{};
+  s.hContext = ctx;
+  s.ObjectCount = 2;
+  s.ObjectHandleArray = handles;
+  s.MonitoredFenceValueArray = values;
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu(&s) == STATUS_INVALID_PARAMETER);
+  Event e;
+  D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMCPU w{};
+  w.hDevice = d.device;
+  w.ObjectCount = 2;
+  w.ObjectHandleArray = handles;
+  w.FenceValueArray = values;
+  w.hAsyncEvent = e.handle();
+  w.Flags.WaitAny = 1;
+  CHECK(D3DKMTWaitForSynchronizationObjectFromCpu(&w) == STATUS_INVALID_PARAMETER);
+  // The context ran nothing for the refused signal; no waiter was left behind.
+  REQUIRE(d.signal_gpu(ctx, f, 2) == STATUS_SUCCESS);
+  REQUIRE(d.wait(f, 2) == STATUS_SUCCESS);
+  CHECK(*value == 2);
+  REQUIRE(d.signal(f, 9) == STATUS_SUCCESS);
+  CHECK_FALSE(e.wait(100));
+}
