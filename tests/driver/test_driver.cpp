@@ -654,22 +654,18 @@ TEST_CASE("A handle of another process is not a handle in this one", "[driver][b
   const pid_t child = ::fork();
   if (child == 0) {
     // Its own device, fence, context and keyed mutex; their values go to the parent.
-    D3DKMT_ADAPTERINFO info[1] = {};
-    D3DKMT_ENUMADAPTERS2 e{1, info};
-    D3DKMT_CREATEDEVICE cd{};
-    if (D3DKMTEnumAdapters2(&e) != STATUS_SUCCESS) ::_exit(1);
-    cd.hAdapter = info[0].hAdapter;
-    if (D3DKMTCreateDevice(&cd) != STATUS_SUCCESS) ::_exit(2);
+    const D3DKMT_HANDLE device = child_device();
+    if (device == 0) ::_exit(2);
     D3DKMT_CREATESYNCHRONIZATIONOBJECT2 cs{};
-    cs.hDevice = cd.hDevice;
+    cs.hDevice = device;
     cs.Info.Type = D3DDDI_MONITORED_FENCE;
     D3DKMT_CREATECONTEXTVIRTUAL cc{};
-    cc.hDevice = cd.hDevice;
+    cc.hDevice = device;
     D3DKMT_CREATEKEYEDMUTEX km{};
     if (D3DKMTCreateSynchronizationObject2(&cs) != STATUS_SUCCESS || D3DKMTCreateContextVirtual(&cc) != STATUS_SUCCESS ||
         D3DKMTCreateKeyedMutex(&km) != STATUS_SUCCESS)
       ::_exit(3);
-    const D3DKMT_HANDLE handles[4] = {cd.hDevice, cs.hSyncObject, cc.hContext, km.hKeyedMutex};
+    const D3DKMT_HANDLE handles[4] = {device, cs.hSyncObject, cc.hContext, km.hKeyedMutex};
     if (::write(to_parent[1], handles, sizeof(handles)) != sizeof(handles)) ::_exit(4);
     char x;
     (void)!::read(to_child[0], &x, 1);  // alive until the parent is done

@@ -426,20 +426,16 @@ TEST_CASE("A CPU-visible allocation is the same memory in every process that loc
   const pid_t child = ::fork();
   if (child == 0) {
     // Another process: its own device, the resource opened from the handle.
-    D3DKMT_ADAPTERINFO info[1] = {};
-    D3DKMT_ENUMADAPTERS2 e{1, info};
-    D3DKMT_CREATEDEVICE cd{};
-    if (D3DKMTEnumAdapters2(&e) != STATUS_SUCCESS) ::_exit(1);
-    cd.hAdapter = info[0].hAdapter;
-    if (D3DKMTCreateDevice(&cd) != STATUS_SUCCESS) ::_exit(2);
-    OpenOne open(cd.hDevice, nt);
+    const D3DKMT_HANDLE device = child_device();
+    if (device == 0) ::_exit(2);
+    OpenOne open(device, nt);
     if (open.run() != STATUS_SUCCESS) ::_exit(3);
-    auto* theirs = static_cast<unsigned char*>(lock(cd.hDevice, open.oa.hAllocation));
+    auto* theirs = static_cast<unsigned char*>(lock(device, open.oa.hAllocation));
     if (theirs == nullptr) ::_exit(4);
     for (int k = 0; k < 12288; ++k)
       if (theirs[k] != static_cast<unsigned char>(k * 7)) ::_exit(5);
     theirs[0] = 0x5a;  // write back for the parent to see
-    D3DKMT_UNLOCK2 u{cd.hDevice, open.oa.hAllocation};
+    D3DKMT_UNLOCK2 u{device, open.oa.hAllocation};
     ::_exit(D3DKMTUnlock2(&u) == STATUS_SUCCESS ? 0 : 6);
   }
   int status = 0;

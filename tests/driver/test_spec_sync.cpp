@@ -551,12 +551,7 @@ TEST_CASE("GPU signals and waits need the signal and wait rights and are refused
   s2.BroadcastContextArray = &ctx;
   s2.MonitoredFenceValueArray = &nine;
   CHECK(D3DKMTSignalSynchronizationObjectFromGpu2(&s2) == STATUS_ACCESS_DENIED);
-  D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMGPU w{};
-  w.hContext = ctx;
-  w.ObjectCount = 1;
-  w.ObjectHandleArray = &read_only;
-  w.MonitoredFenceValueArray = &nine;
-  CHECK(D3DKMTWaitForSynchronizationObjectFromGpu(&w) == STATUS_ACCESS_DENIED);
+  CHECK(d.wait_gpu(ctx, read_only, 9) == STATUS_ACCESS_DENIED);
   // Nothing was queued: the context's next signal runs at once, and the
   // fence was not touched.
   REQUIRE(d.signal_gpu(ctx, f, 2) == STATUS_SUCCESS);
