@@ -9,7 +9,7 @@ set(KMTSIM_MC_SOURCES
   ${KMTSIM_MC_RTL_DIR}/kmt_dram_pkg.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_pkg.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_gaps.sv
-  ${KMTSIM_MC_RTL_DIR}/kmt_mc_fifo.sv
+  ${PROJECT_SOURCE_DIR}/rtl/kmt_fifo.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_addr_map.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_arb.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_bank.sv
