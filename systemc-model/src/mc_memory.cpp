@@ -40,6 +40,7 @@ void McMemory::collect() {
 }
 
 void McMemory::run_to(uint64_t cycle) {
+  next_known_ = false;
   if (mc_.now() < cycle) {
     mc_.advance(cycle);
     collect();
@@ -47,6 +48,7 @@ void McMemory::run_to(uint64_t cycle) {
 }
 
 bool McMemory::offer(const MemRequest& request, uint64_t cycle) {
+  next_known_ = false;
   const unsigned port = request.port;
   if (port >= offered_.size()) {
     throw std::out_of_range("memory controller: no port " + std::to_string(port));
@@ -74,6 +76,7 @@ bool McMemory::offer(const MemRequest& request, uint64_t cycle) {
 }
 
 uint64_t McMemory::offer_many(std::span<const MemRequest> requests, uint64_t cycle) {
+  next_known_ = false;
   if (requests.size() > 64) throw std::out_of_range("memory controller: more than 64 requests at once");
   if (cycle + 1 < mc_.now()) {
     throw std::logic_error("memory controller: requests offered at cycle " + std::to_string(cycle) +
@@ -108,12 +111,19 @@ uint64_t McMemory::offer_many(std::span<const MemRequest> requests, uint64_t cyc
 }
 
 std::optional<uint64_t> McMemory::next_event() const {
-  if (done_head_ < done_.size()) return done_[done_head_].cycle;
-  if (!mc_.busy()) return std::nullopt;
-  return mc_.next_event_cycle();
+  // Asked after every device event; the answer changes only when a request
+  // comes or time moves on.
+  if (!next_known_) {
+    if (done_head_ < done_.size()) next_ = done_[done_head_].cycle;
+    else if (!mc_.busy()) next_ = std::nullopt;
+    else next_ = mc_.next_event_cycle();
+    next_known_ = true;
+  }
+  return next_;
 }
 
 void McMemory::advance(uint64_t cycle, std::vector<MemCompletion>& out) {
+  next_known_ = false;
   if (mc_.now() <= cycle) {
     mc_.advance(cycle + 1);
     collect();

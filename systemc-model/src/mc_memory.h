@@ -71,6 +71,8 @@ class McMemory final : public Memory {
   std::unordered_map<uint64_t, MemRequest> inflight_;  // by the model's tag: the requests taken
   std::unordered_map<uint64_t, unsigned> reads_;       // line address -> reads of it in flight
   uint64_t seq_ = 0;
+  mutable std::optional<uint64_t> next_;  // next_event(), while next_known_
+  mutable bool next_known_ = false;
 };
 
 }  // namespace kmtsim::sc
