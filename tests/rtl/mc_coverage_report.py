@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Summarise a merged Verilator coverage file: line and toggle points hit, per module of rtl/mc."""
+"""Summarise a merged Verilator coverage file: line and toggle points hit, per module
+(of rtl/mc for mc_coverage, of the whole device for device_coverage); --exclude leaves
+a module (a test bench) out of the table and the totals."""
+import argparse
 import collections
 import re
-import sys
 
 # Each record: C '<key><0x01><value><0x02>...' <count>; keys: t (type), page, f (file), h (hierarchy).
 REC = re.compile(r"^C '(.*)' (\d+)$")
@@ -17,7 +19,7 @@ def fields(text):
     return out
 
 
-def main(path):
+def main(path, exclude=()):
     stats = collections.defaultdict(lambda: [0, 0])  # (module, kind) -> [hit, total]
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -30,6 +32,8 @@ def main(path):
             if kind == "branch":
                 kind = "line"
             module = page.split("/")[1] if "/" in page else "?"
+            if module in exclude:
+                continue
             s = stats[(module, kind)]
             s[1] += 1
             if int(m.group(2)) > 0:
@@ -52,4 +56,8 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("merged", help="merged coverage file (verilator_coverage --write)")
+    ap.add_argument("--exclude", action="append", default=[], help="module to leave out")
+    args = ap.parse_args()
+    main(args.merged, set(args.exclude))
