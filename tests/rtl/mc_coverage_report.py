@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Summarise a merged Verilator coverage file: line and toggle points hit, per module
 (of rtl/mc for mc_coverage, of the whole device for device_coverage); --exclude leaves
-a module (a test bench) out of the table and the totals."""
+a module (a test bench) out of the table and the totals.
+
+A module is its source file (one module a file). A point is counted once however many
+instances and parameterisations of its module the runs had (Verilator names each
+parameterisation apart): it is hit when any of them hit it."""
 import argparse
 import collections
+import os
 import re
 
 # Each record: C '<key><0x01><value><0x02>...' <count>; keys: t (type), page, f (file), h (hierarchy).
@@ -20,24 +25,26 @@ def fields(text):
 
 
 def main(path, exclude=()):
-    stats = collections.defaultdict(lambda: [0, 0])  # (module, kind) -> [hit, total]
+    points = {}  # (module, kind, file, line, column, comment) -> hit
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             m = REC.match(line.rstrip("\n"))
             if not m:
                 continue
             rec = fields("\x01" + m.group(1))
-            page = rec.get("page", "")
-            kind = page.split("/")[0].replace("v_", "")
+            kind = rec.get("page", "").split("/")[0].replace("v_", "")
             if kind == "branch":
                 kind = "line"
-            module = page.split("/")[1] if "/" in page else "?"
+            module = os.path.splitext(os.path.basename(rec.get("f", "?")))[0]
             if module in exclude:
                 continue
-            s = stats[(module, kind)]
-            s[1] += 1
-            if int(m.group(2)) > 0:
-                s[0] += 1
+            key = (module, kind, rec.get("f"), rec.get("l"), rec.get("n"), rec.get("o"))
+            points[key] = points.get(key, False) or int(m.group(2)) > 0
+    stats = collections.defaultdict(lambda: [0, 0])  # (module, kind) -> [hit, total]
+    for (module, kind, *_), hit in points.items():
+        s = stats[(module, kind)]
+        s[1] += 1
+        s[0] += hit
     totals = collections.defaultdict(lambda: [0, 0])
     print(f"{'module':<20} {'line':>16} {'toggle':>18}")
     for module in sorted({k[0] for k in stats}):
