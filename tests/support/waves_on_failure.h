@@ -9,7 +9,9 @@
 //   using kmtsim::test::WavesOnFailure;
 //   CATCH_REGISTER_LISTENER(WavesOnFailure)
 // and set waves_possible() in a run that has a model able to dump (the RTL
-// block tests always; the device tests when the backend is the RTL).
+// block tests always; the device tests when the backend is the RTL). Test
+// sources may include this header too, for waves_possible(): the listener
+// is defined only where Catch's runner is (CATCH_CONFIG_MAIN or _RUNNER).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -36,6 +38,8 @@ inline bool& waves_possible() {
   static bool possible = false;
   return possible;
 }
+
+#if defined(CATCH_CONFIG_MAIN) || defined(CATCH_CONFIG_RUNNER)
 
 class WavesOnFailure : public Catch::TestEventListenerBase {
  public:
@@ -96,5 +100,6 @@ class WavesOnFailure : public Catch::TestEventListenerBase {
     std::fflush(stdout);
   }
 };
+#endif
 
 }  // namespace kmtsim::test
