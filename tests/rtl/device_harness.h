@@ -52,14 +52,10 @@ class DeviceHarness {
     Model& m = *m_;
     pins_.drive(m, cycle_);
     m.timebase_i = cycle_;
-    m.clk_i = 0;
-    m.eval();
-    m_.dump(2 * cycle_);
-    pins_.sample(m, cycle_);
-    bus_.seen(m);
-    m.clk_i = 1;
-    m.eval();
-    m_.dump(2 * cycle_ + 1);
+    m_.clock(cycle_, [this](Model& low) {
+      pins_.sample(low, cycle_);
+      bus_.seen(low);
+    });
     ++cycle_;
   }
   void run(uint64_t cycles) {

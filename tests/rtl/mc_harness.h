@@ -184,30 +184,22 @@ class McHarness {
     // Read data due this cycle.
     pins_.drive(m, cycle_);
     m.timebase_i = cycle_;
-    m.clk_i = 0;
-    m.eval();
-    model_.dump(2 * cycle_);
-
-    // The cycle's outputs.
-    for (unsigned c = 0; c < p_.channels; ++c) {
-      const auto cmd = static_cast<Cmd>(get_bits(m.dram_cmd_o, 3 * c, 3));
-      if (get_bits(m.dram_cmd_valid_o, c, 1) != (cmd != Cmd::NOP)) {
-        error("channel " + std::to_string(c) + ": dram_cmd_valid_o disagrees with dram_cmd_o");
+    model_.clock(cycle_, [this](Model& low) {
+      // The cycle's outputs.
+      for (unsigned c = 0; c < p_.channels; ++c) {
+        const auto cmd = static_cast<Cmd>(get_bits(low.dram_cmd_o, 3 * c, 3));
+        if (get_bits(low.dram_cmd_valid_o, c, 1) != (cmd != Cmd::NOP)) {
+          error("channel " + std::to_string(c) + ": dram_cmd_valid_o disagrees with dram_cmd_o");
+        }
       }
-    }
-    pins_.sample(m, cycle_);
-    quiet_ = m.quiet_o;
-    wake_ = m.wake_o;
-    for (unsigned p = 0; p < p_.ports; ++p) {
-      Port& port = ports_[p];
-      if (get_bits(m.req_valid_i, p, 1) && get_bits(m.req_ready_o, p, 1)) accept(p);
-      if (get_bits(m.rsp_valid_o, p, 1) && get_bits(m.rsp_ready_i, p, 1)) respond(p);
-      (void)port;
-    }
-
-    m.clk_i = 1;
-    m.eval();
-    model_.dump(2 * cycle_ + 1);
+      pins_.sample(low, cycle_);
+      quiet_ = low.quiet_o;
+      wake_ = low.wake_o;
+      for (unsigned p = 0; p < p_.ports; ++p) {
+        if (get_bits(low.req_valid_i, p, 1) && get_bits(low.req_ready_o, p, 1)) accept(p);
+        if (get_bits(low.rsp_valid_o, p, 1) && get_bits(low.rsp_ready_i, p, 1)) respond(p);
+      }
+    });
     ++cycle_;
   }
 

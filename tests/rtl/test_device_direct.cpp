@@ -2,19 +2,24 @@
 // parameters from KMTSIM_RTL_*) clocked directly from C++, with the DRAM
 // model and its checker on every channel (device_harness.h): rings running
 // FILL, COPY, SIGNAL, WAIT and TIMESTAMP into VRAM, CPU signals and
-// interrupt records, a ring error beside a ring that goes on, and the host's
-// VRAM window. The coverage build (device_coverage) runs these cases too.
+// interrupt records, random command streams against a reference of memory
+// and fences (random_streams.h, as test_device), a ring error beside a ring
+// that goes on, and the host's VRAM window. The coverage build
+// (device_coverage) runs these cases too.
 // KMTSIM_FST dumps a waveform; a failing case is re-run into <case>.fst.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "Vkmt_device.h"
 #include "device_harness.h"
 #include "kmtsim/hw/dram_presets.h"
 #include "kmtsim/hw/regs.h"
+#include "random_streams.h"
+#include "seed.h"
 
 namespace {
 
@@ -198,6 +203,35 @@ TEST_CASE("The host VRAM window writes and reads words and the DRAM timing regis
   CHECK(h.rd(reg::CAPS) != 0);
   CHECK(h.rd(reg::MEM_CAPS) != 0);
   h.run(20000);  // refreshes
+  h.dram().finish(h.cycle());
+  INFO(h.dram().checker().summary(5));
+  CHECK(h.dram().checker().ok());
+}
+
+TEST_CASE("Random command streams on two rings leave VRAM and the fences as the reference has them",
+          "[device][direct][random]") {
+  std::mt19937_64 rng(kmtsim::test::test_seed("device_direct random streams"));
+  Harness h(preset());
+  start(h);
+  RingWriter ring[2] = {{h, 0, kRingBase, kRingLog2}, {h, 1, kRingBase + (1u << kRingLog2), kRingLog2}};
+  std::vector<uint8_t> ref(0x10000);
+  for (auto& x : ref) x = static_cast<uint8_t>(rng());
+  std::memcpy(h.vram() + kData, ref.data(), ref.size());
+  std::vector<uint64_t> fences(kNumFences, 0);
+  const kmtsim::test::RandomStreamArea area{kData, 0x8000, kNumFences / 2};
+  Records rec;
+  for (int round = 0; round < 40; ++round) {
+    for (unsigned r = 0; r < 2; ++r) ring[r].submit(h, kmtsim::test::random_batch(rng, r, area, ref, fences));
+    settle(h, rec);
+  }
+  CHECK(std::memcmp(h.vram() + kData, ref.data(), ref.size()) == 0);
+  for (unsigned f = 0; f < kNumFences; ++f) {
+    INFO("fence " << f);
+    CHECK(h.fence(f) == fences[f]);
+    uint64_t slot = 0;
+    std::memcpy(&slot, h.vram() + kWbBase + uint64_t{f} * 4096, 8);
+    CHECK(slot == fences[f]);
+  }
   h.dram().finish(h.cycle());
   INFO(h.dram().checker().summary(5));
   CHECK(h.dram().checker().ok());

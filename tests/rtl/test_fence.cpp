@@ -107,14 +107,10 @@ class FenceBench {
     Vkmt_fence_tb& m = *m_;
     drive_memories();
     m.timebase_i = cycle_;
-    m.clk_i = 0;
-    m.eval();
-    m_.dump(2 * cycle_);
-    monitor();
-    bus_.seen(m);
-    m.clk_i = 1;
-    m.eval();
-    m_.dump(2 * cycle_ + 1);
+    m_.clock(cycle_, [this](Vkmt_fence_tb& low) {
+      monitor();
+      bus_.seen(low);
+    });
     ++cycle_;
   }
   void run(uint64_t n) {

@@ -70,25 +70,21 @@ class RingBench {
     m.upd_fence_i = upd_fence_;
     m.upd_value_i = upd_fence_ < kNumFences ? fences_[upd_fence_] : 0;
     upd_ = false;
-    m.clk_i = 0;
-    m.eval();
-    m_.dump(2 * cycle_);
-    if (m.fetch_valid_o) fetches_.push_back({m.fetch_addr_o, cycle_ + kFetchLatency});
-    if (m.fe_valid_o) {
-      const unsigned f = m.fe_fence_o;
-      if (m.fe_op_o == 0) {
-        fe_rsp_ = true;
-        fe_rsp_value_ = fences_[f];
-      } else {
-        fences_[f] = std::max(fences_[f], m.fe_value_o);
-        signals_.push_back(f);
+    m_.clock(cycle_, [this](Vkmt_ring& low) {
+      if (low.fetch_valid_o) fetches_.push_back({low.fetch_addr_o, cycle_ + kFetchLatency});
+      if (low.fe_valid_o) {
+        const unsigned f = low.fe_fence_o;
+        if (low.fe_op_o == 0) {
+          fe_rsp_ = true;
+          fe_rsp_value_ = fences_[f];
+        } else {
+          fences_[f] = std::max(fences_[f], low.fe_value_o);
+          signals_.push_back(f);
+        }
       }
-    }
-    if (m.dma_valid_o) ++dma_commands_;
-    if (m.halt_o) ++halts_;
-    m.clk_i = 1;
-    m.eval();
-    m_.dump(2 * cycle_ + 1);
+      if (low.dma_valid_o) ++dma_commands_;
+      if (low.halt_o) ++halts_;
+    });
     m.reg_we_i = 0;
     ++cycle_;
   }

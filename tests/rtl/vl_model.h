@@ -94,6 +94,21 @@ class VlModel {
     m.eval();
   }
 
+  // One clock cycle t, inputs already driven: the low phase is evaluated
+  // (and dumped at 2t), low(model) looks at it (the cycle's outputs and
+  // handshakes), then the rising edge (dumped at 2t + 1).
+  template <class Low>
+  void clock(uint64_t t, Low&& low) {
+    Model& m = *model_;
+    m.clk_i = 0;
+    m.eval();
+    dump(2 * t);
+    low(m);
+    m.clk_i = 1;
+    m.eval();
+    dump(2 * t + 1);
+  }
+
   Model& operator*() { return *model_; }
   Model* operator->() { return model_.get(); }
   const Model& operator*() const { return *model_; }
