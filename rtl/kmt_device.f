@@ -5,7 +5,7 @@ rtl/mc/kmt_dram_pkg.sv
 rtl/mc/kmt_mc_pkg.sv
 rtl/kmt_regs_pkg.sv
 rtl/mc/kmt_mc_gaps.sv
-rtl/mc/kmt_mc_fifo.sv
+rtl/kmt_fifo.sv
 rtl/mc/kmt_mc_addr_map.sv
 rtl/mc/kmt_mc_arb.sv
 rtl/mc/kmt_mc_bank.sv
@@ -14,7 +14,6 @@ rtl/mc/kmt_mc_queue.sv
 rtl/mc/kmt_mc_refresh.sv
 rtl/mc/kmt_mc_channel.sv
 rtl/mc/kmt_mc.sv
-rtl/kmt_fifo.sv
 rtl/kmt_irq.sv
 rtl/kmt_fence_engine.sv
 rtl/kmt_dma.sv

@@ -33,6 +33,7 @@ module kmt_device #(
   parameter int unsigned McRespDepth  = 8,
   parameter int unsigned WbDepth      = 8,
   parameter int unsigned DmaRdSlots   = 4,
+  parameter bit          TimingWritable = 1'b1,  // 0: DRAM_TIMING fixed at the preset (kmt_regs)
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -209,7 +210,8 @@ module kmt_device #(
     .Preset       (Preset),
     .NumCh        (NumCh),
     .VramLog2     (VramLog2),
-    .DataW        (DataW)
+    .DataW          (DataW),
+    .TimingWritable (TimingWritable)
   ) u_regs (
     .clk_i,
     .rst_ni,

@@ -136,6 +136,11 @@ module kmt_dma #(
   logic [UsedW-1:0] used_q;
   logic [OutW-1:0]  out_q [NumRings];
 
+  // Reorder slots in turn; with RdSlots = 1 the one slot (SlotW is 1 bit).
+  function automatic logic [SlotW-1:0] slot_next(input logic [SlotW-1:0] s);
+    slot_next = (s == SlotW'(RdSlots - 1)) ? '0 : s + SlotW'(1);
+  endfunction
+
   // ---------------------------------------------------------------- reads
   logic rd_fire;
   assign rd_req_valid_o = act_q && (op_q == OpCopy) && (rleft_q != '0) && (used_q != UsedW'(RdSlots));
@@ -250,7 +255,7 @@ module kmt_dma #(
       if (rd_fire) begin
         sline_q    <= sline_q + LineW'(1);
         rleft_q    <= rleft_q - LCntW'(1);
-        iss_slot_q <= iss_slot_q + SlotW'(1);
+        iss_slot_q <= slot_next(iss_slot_q);
       end
       if (wr_fire) begin
         dline_q   <= dline_q + LineW'(1);
@@ -263,7 +268,7 @@ module kmt_dma #(
       end
       if (consume) begin
         consumed_q  <= consumed_q + LCntW'(1);
-        cons_slot_q <= cons_slot_q + SlotW'(1);
+        cons_slot_q <= slot_next(cons_slot_q);
       end
       used_q <= used_q + UsedW'(rd_fire) - UsedW'(consume);
       for (int unsigned s = 0; s < RdSlots; s++) begin

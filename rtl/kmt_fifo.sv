@@ -1,14 +1,30 @@
-// Synchronous first-word-fall-through FIFO in flops: rdata_o shows the head
-// whenever rvalid_o is high. A write and a read may happen in the same cycle,
-// also when the FIFO is full. clr_i empties it.
+// Synchronous first-word-fall-through FIFO, in one of two read styles:
+//
+//   OutReg = 0: Depth entries: rdata_o shows the head whenever rvalid_o is
+//     high, a word written into an empty FIFO shows the next cycle, and a
+//     full FIFO accepts a write in the cycle its head is read. The storage is
+//     still a RAM with a registered read (block RAM on an FPGA): it reads the
+//     next cycle's head every cycle, and a bypass register stands in for a
+//     word written in the same cycle to the place being read.
+//   OutReg = 1: Depth entries in a RAM with a registered read (the style
+//     Yosys maps to block RAM) plus one in the output register, Depth + 1 in
+//     all; a word written into an empty FIFO shows on rdata_o two cycles
+//     later (the write, then the RAM read into the register), and a full
+//     RAM takes no write.
+//
+// A write and a read may happen in the same cycle. clr_i empties the FIFO
+// (OutReg = 0 only; tie it low otherwise). level_o counts the words held;
+// empty_o: none, in the RAM or in the output register.
 
 `default_nettype none
 
 module kmt_fifo #(
-  parameter int unsigned Width = 8,
-  parameter int unsigned Depth = 4,
+  parameter int unsigned Width  = 8,
+  parameter int unsigned Depth  = 4,
+  parameter bit          OutReg = 1'b0,
   localparam int unsigned PtrW = (Depth > 1) ? $clog2(Depth) : 1,
-  localparam int unsigned CntW = $clog2(Depth + 1)
+  localparam int unsigned CntW = $clog2(Depth + 1),
+  localparam int unsigned LvlW = $clog2(Depth + 1 + 32'(OutReg))
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -22,13 +38,14 @@ module kmt_fifo #(
   input  logic             rready_i,
   output logic [Width-1:0] rdata_o,
 
-  output logic [CntW-1:0]  level_o
+  output logic [LvlW-1:0]  level_o,
+  output logic             empty_o
 );
 
   logic [Width-1:0] mem_q [Depth];
   logic [PtrW-1:0]  wptr_q, wptr_d, rptr_q, rptr_d;
-  logic [CntW-1:0]  level_q, level_d;
-  logic             do_write, do_read;
+  logic [CntW-1:0]  cnt_q, cnt_d;   // words in mem_q
+  logic             push, take;     // a word enters mem_q; the head leaves it
 
   function automatic logic [PtrW-1:0] next_ptr(input logic [PtrW-1:0] ptr);
     if (ptr == PtrW'(Depth - 1)) begin
@@ -38,55 +55,104 @@ module kmt_fifo #(
     end
   endfunction
 
-  assign rvalid_o = (level_q != '0);
-  assign rdata_o  = mem_q[rptr_q];
-  // A full FIFO accepts a write in the cycle its head is read.
-  assign wready_o = (level_q != CntW'(Depth)) || rready_i;
-  assign level_o  = level_q;
-
-  assign do_read  = rvalid_o && rready_i;
-  assign do_write = wvalid_i && wready_o;
+  assign push = wvalid_i && wready_o;
 
   always_comb begin
-    wptr_d  = wptr_q;
-    rptr_d  = rptr_q;
-    level_d = level_q;
+    wptr_d = wptr_q;
+    rptr_d = rptr_q;
+    cnt_d  = cnt_q;
     if (clr_i) begin
-      wptr_d  = '0;
-      rptr_d  = '0;
-      level_d = '0;
+      wptr_d = '0;
+      rptr_d = '0;
+      cnt_d  = '0;
     end else begin
-      if (do_write) begin
+      if (push) begin
         wptr_d = next_ptr(wptr_q);
       end
-      if (do_read) begin
+      if (take) begin
         rptr_d = next_ptr(rptr_q);
       end
-      if (do_write && !do_read) begin
-        level_d = level_q + CntW'(1);
-      end else if (do_read && !do_write) begin
-        level_d = level_q - CntW'(1);
+      if (push && !take) begin
+        cnt_d = cnt_q + CntW'(1);
+      end else if (take && !push) begin
+        cnt_d = cnt_q - CntW'(1);
       end
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wptr_q  <= '0;
-      rptr_q  <= '0;
-      level_q <= '0;
+      wptr_q <= '0;
+      rptr_q <= '0;
+      cnt_q  <= '0;
     end else begin
-      wptr_q  <= wptr_d;
-      rptr_q  <= rptr_d;
-      level_q <= level_d;
+      wptr_q <= wptr_d;
+      rptr_q <= rptr_d;
+      cnt_q  <= cnt_d;
     end
   end
 
-  // Storage has no reset: only entries below level_q are ever read.
+  // Storage has no reset: only words between the pointers are ever read.
   always_ff @(posedge clk_i) begin
-    if (do_write && !clr_i) begin
+    if (push && !clr_i) begin
       mem_q[wptr_q] <= wdata_i;
     end
+  end
+
+  if (OutReg) begin : g_out_reg
+    logic [Width-1:0] out_q;
+    logic             out_valid_q, out_valid_d;
+
+    assign wready_o = (cnt_q != CntW'(Depth));
+    // Refill the output register when it is empty or being read.
+    assign take     = (cnt_q != '0) && (!out_valid_q || rready_i);
+    assign rvalid_o = out_valid_q;
+    assign rdata_o  = out_q;
+    assign level_o  = LvlW'(cnt_q) + LvlW'(out_valid_q);
+    assign empty_o  = !out_valid_q && (cnt_q == '0);
+
+    always_comb begin
+      out_valid_d = out_valid_q;
+      if (take) begin
+        out_valid_d = 1'b1;
+      end else if (rready_i) begin
+        out_valid_d = 1'b0;
+      end
+    end
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        out_valid_q <= 1'b0;
+      end else begin
+        out_valid_q <= out_valid_d;
+      end
+    end
+
+    // The RAM's registered read port.
+    always_ff @(posedge clk_i) begin
+      if (take) begin
+        out_q <= mem_q[rptr_q];
+      end
+    end
+  end else begin : g_out_comb
+    logic [Width-1:0] head_q, byp_q;
+    logic             use_byp_q;
+
+    // head_q is mem_q[rptr_q] as it was before the last clock edge's write;
+    // byp_q is that write, when it went to the same place.
+    always_ff @(posedge clk_i) begin
+      head_q    <= mem_q[rptr_d];
+      byp_q     <= wdata_i;
+      use_byp_q <= push && !clr_i && (wptr_q == rptr_d);
+    end
+
+    assign rvalid_o = (cnt_q != '0);
+    assign rdata_o  = use_byp_q ? byp_q : head_q;
+    // A full FIFO accepts a write in the cycle its head is read.
+    assign wready_o = (cnt_q != CntW'(Depth)) || rready_i;
+    assign take     = rvalid_o && rready_i;
+    assign level_o  = LvlW'(cnt_q);
+    assign empty_o  = (cnt_q == '0);
   end
 
 endmodule

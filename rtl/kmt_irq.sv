@@ -53,7 +53,7 @@ module kmt_irq #(
 
   localparam int unsigned RecW = 1 + 1 + 4 + IdxW + 64 + 32;
 
-  logic            wready, rvalid, do_push, do_pop;
+  logic            wready, rvalid, do_push, do_pop, unused_fifo_empty;
   logic [RecW-1:0] rdata;
   logic [LvlW-1:0] level, level_d;
   logic [31:0]     head_ts, elapsed;
@@ -75,7 +75,8 @@ module kmt_irq #(
     .rvalid_o (rvalid),
     .rready_i (pop_i),
     .rdata_o  (rdata),
-    .level_o  (level)
+    .level_o  (level),
+    .empty_o  (unused_fifo_empty)
   );
 
   assign {head_crit_o, head_src_o, head_ring_o, head_fence_o, head_value_o, head_ts} = rdata;

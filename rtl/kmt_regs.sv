@@ -25,6 +25,9 @@ module kmt_regs #(
   parameter int unsigned NumCh        = 8,
   parameter int unsigned VramLog2     = 32,
   parameter int unsigned DataW        = 512,
+  // 0: DRAM_TIMING reads the preset and ignores writes (the board build:
+  // constant timing lets synthesis fold the controller's gap arithmetic).
+  parameter bit          TimingWritable = 1'b1,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned LineLog2 = $clog2(DataW / 8),
@@ -526,7 +529,7 @@ module kmt_regs #(
       wb_enable_q    <= wb_enable_d;
       vram_addr_q    <= vram_addr_d;
       per_bank_q     <= per_bank_d;
-      timing_q       <= timing_d;
+      timing_q       <= TimingWritable ? timing_d : TimingInit;
       mem_write_q    <= mem_write_d;
       mem_word_q     <= mem_word_d;
     end
@@ -540,7 +543,7 @@ module kmt_regs #(
   assign coalesce_time_o  = coalesce_q[31:8];
   assign wb_enable_o      = wb_enable_q;
   assign wb_base_o        = wb_base_q;
-  assign timing_o         = timing_q;
+  assign timing_o         = TimingWritable ? timing_q : TimingInit;
   assign per_bank_ref_o   = per_bank_q;
 
   // The host's word, replicated over the line; the strobe picks its 4 bytes.

@@ -125,9 +125,13 @@ module kmt_ring #(
     StHalted
   } state_e;
 
-  // A range [addr, addr + count) lies inside VRAM.
+  // A range [addr, addr + count) lies inside VRAM. Every caller passes a
+  // count above 0, so addr itself must lie inside and count below twice the
+  // VRAM: the sum then needs VramLog2 + 2 bits, not 65.
+  localparam int unsigned SumW = VramLog2 + 2;
   function automatic logic in_vram(input logic [63:0] addr, input logic [31:0] count);
-    in_vram = (65'(addr) + 65'(count)) <= (65'(1) << VramLog2);
+    in_vram = ((addr >> VramLog2) == 64'd0) && ((33'(count) >> (VramLog2 + 1)) == 33'd0) &&
+              ((SumW'(addr[VramLog2-1:0]) + SumW'(count)) <= (SumW'(1) << VramLog2));
   endfunction
 
   // Words of a command, known from its header (an unknown opcode: 1).

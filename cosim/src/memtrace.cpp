@@ -467,8 +467,11 @@ ReplayResult replay(Backend& b, TraceSource& src, const ReplayOptions& o) {
     const uint64_t t = b.now();
     cands.clear();
     cand_ch.clear();
+    // The head was refused and nothing that could change that happened: do
+    // not ask again (nor build the candidates).
+    const bool same_refusal = refused_seq == seq && refused_epoch == b.acceptance_epoch();
     uint64_t used_ch = 0, used_port = 0;
-    for (size_t i = 0; i < look.size(); ++i) {
+    for (size_t i = 0; i < look.size() && !same_refusal; ++i) {
       const TraceRecord& r = look[i];
       if (r.cycle > t) break;
       const unsigned ch = rp.channel_of(r.addr);
@@ -481,10 +484,7 @@ ReplayResult replay(Backend& b, TraceSource& src, const ReplayOptions& o) {
       used_ch |= uint64_t{1} << ch;
       used_port |= uint64_t{1} << port;
     }
-    // The head was refused and nothing that could change that happened: do
-    // not ask again.
-    const bool same_refusal = !cands.empty() && refused_seq == seq && refused_epoch == b.acceptance_epoch();
-    const size_t k = cands.empty() || same_refusal ? 0 : b.offer_in_order(cands);
+    const size_t k = cands.empty() ? 0 : b.offer_in_order(cands);
     if (k < cands.size() && !same_refusal) {
       refused_seq = seq + k;
       refused_epoch = b.acceptance_epoch();

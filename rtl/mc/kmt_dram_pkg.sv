@@ -112,36 +112,36 @@ package kmt_dram_pkg;
   localparam int unsigned Gddr6AddrBits = 29;
   localparam timing_t Gddr6Timing = {8'd24, 8'd16, 8'd1, 8'd24, 8'd20, 8'd24, 8'd54, 8'd78, 8'd16, 8'd3, 8'd7, 8'd7, 8'd3, 8'd4, 8'd9, 8'd9, 8'd32, 8'd1, 10'd126, 10'd30, 16'd11862, 16'd238};
 
-  // ice40: iCE40 board build: one channel over on-chip SPRAM (128 KiB), small timings
-  localparam int unsigned Ice40TckPs = 20000;
+  // ice40: iCE40 board build: one channel of 8-byte lines over on-chip RAM (128 KiB of SPRAM on the UP5K), small timings
+  localparam int unsigned Ice40TckPs = 83333;
   localparam int unsigned Ice40Channels = 1;
   localparam int unsigned Ice40Ranks = 1;
   localparam int unsigned Ice40Bankgroups = 1;
-  localparam int unsigned Ice40BanksPerGroup = 4;
-  localparam int unsigned Ice40Rows = 64;
-  localparam int unsigned Ice40Columns = 32;
-  localparam int unsigned Ice40BusWidth = 128;
-  localparam int unsigned Ice40Bl = 4;
-  localparam int unsigned Ice40RequestBytes = 64;
+  localparam int unsigned Ice40BanksPerGroup = 2;
+  localparam int unsigned Ice40Rows = 512;
+  localparam int unsigned Ice40Columns = 16;
+  localparam int unsigned Ice40BusWidth = 64;
+  localparam int unsigned Ice40Bl = 1;
+  localparam int unsigned Ice40RequestBytes = 8;
   localparam int unsigned Ice40ChannelSizeMib = 0;
   localparam int unsigned Ice40TransQueueDepth = 4;
   localparam int unsigned Ice40BankQueueDepth = 4;
   // Address mapping 'rorabgbachco': field widths and lowest bits.
-  localparam int unsigned Ice40OffsetBits = 6;
+  localparam int unsigned Ice40OffsetBits = 3;
   localparam int unsigned Ice40ChBits = 0;
-  localparam int unsigned Ice40ChLsb = 9;
+  localparam int unsigned Ice40ChLsb = 7;
   localparam int unsigned Ice40RaBits = 0;
-  localparam int unsigned Ice40RaLsb = 11;
+  localparam int unsigned Ice40RaLsb = 8;
   localparam int unsigned Ice40BgBits = 0;
-  localparam int unsigned Ice40BgLsb = 11;
-  localparam int unsigned Ice40BaBits = 2;
-  localparam int unsigned Ice40BaLsb = 9;
-  localparam int unsigned Ice40RoBits = 6;
-  localparam int unsigned Ice40RoLsb = 11;
-  localparam int unsigned Ice40CoBits = 3;
-  localparam int unsigned Ice40CoLsb = 6;
+  localparam int unsigned Ice40BgLsb = 8;
+  localparam int unsigned Ice40BaBits = 1;
+  localparam int unsigned Ice40BaLsb = 7;
+  localparam int unsigned Ice40RoBits = 9;
+  localparam int unsigned Ice40RoLsb = 8;
+  localparam int unsigned Ice40CoBits = 4;
+  localparam int unsigned Ice40CoLsb = 3;
   localparam int unsigned Ice40AddrBits = 17;
-  localparam timing_t Ice40Timing = {8'd2, 8'd1, 8'd2, 8'd2, 8'd2, 8'd2, 8'd4, 8'd6, 8'd2, 8'd2, 8'd2, 8'd2, 8'd1, 8'd2, 8'd2, 8'd2, 8'd8, 8'd1, 10'd8, 10'd4, 16'd512, 16'd128};
+  localparam timing_t Ice40Timing = {8'd2, 8'd1, 8'd1, 8'd2, 8'd2, 8'd2, 8'd4, 8'd6, 8'd2, 8'd2, 8'd2, 8'd2, 8'd1, 8'd2, 8'd2, 8'd2, 8'd8, 8'd1, 10'd8, 10'd4, 16'd512, 16'd128};
 
   /* verilator lint_on UNUSEDPARAM */
 

@@ -393,6 +393,7 @@ module kmt_mc_channel #(
   logic                rd_fifo_empty, wack_fifo_empty;
   logic [MetaW-1:0]    wack_fifo_rdata;
   logic                sel_wack, prefer_wack_q;
+  logic [$clog2(RespDepth + 2)-1:0] unused_rd_fifo_level, unused_wack_fifo_level;
 
   function automatic logic [RespPtrW-1:0] meta_next(input logic [RespPtrW-1:0] p);
     meta_next = (p == RespPtrW'(RespDepth - 1)) ? '0 : p + RespPtrW'(1);
@@ -421,18 +422,21 @@ module kmt_mc_channel #(
   assign rd_credit = (rd_cnt_q != RespCntW'(RespDepth));
   assign wr_credit = wack_fifo_wready;
 
-  kmt_mc_fifo #(
-    .Width (MetaW + DataW),
-    .Depth (RespDepth)
+  kmt_fifo #(
+    .Width  (MetaW + DataW),
+    .Depth  (RespDepth),
+    .OutReg (1'b1)
   ) u_rd_fifo (
     .clk_i,
     .rst_ni,
+    .clr_i    (1'b0),
     .wvalid_i (dram_rvalid_i),
     .wready_o (rd_fifo_wready),
     .wdata_i  ({meta_q[meta_rptr_q], dram_rdata_i}),
     .rvalid_o (rd_fifo_rvalid),
     .rready_i (rd_fifo_rready),
     .rdata_o  (rd_fifo_rdata),
+    .level_o  (unused_rd_fifo_level),
     .empty_o  (rd_fifo_empty)
   );
 
@@ -444,18 +448,21 @@ module kmt_mc_channel #(
     end
   end
 
-  kmt_mc_fifo #(
-    .Width (MetaW),
-    .Depth (RespDepth)
+  kmt_fifo #(
+    .Width  (MetaW),
+    .Depth  (RespDepth),
+    .OutReg (1'b1)
   ) u_wack_fifo (
     .clk_i,
     .rst_ni,
+    .clr_i    (1'b0),
     .wvalid_i (issue_wr),
     .wready_o (wack_fifo_wready),
     .wdata_i  ({pick_port, pick_id}),
     .rvalid_o (wack_fifo_rvalid),
     .rready_i (wack_fifo_rready),
     .rdata_o  (wack_fifo_rdata),
+    .level_o  (unused_wack_fifo_level),
     .empty_o  (wack_fifo_empty)
   );
 

@@ -73,6 +73,40 @@ bool McMemory::offer(const MemRequest& request, uint64_t cycle) {
   return true;
 }
 
+uint64_t McMemory::offer_many(std::span<const MemRequest> requests, uint64_t cycle) {
+  if (requests.size() > 64) throw std::out_of_range("memory controller: more than 64 requests at once");
+  if (cycle + 1 < mc_.now()) {
+    throw std::logic_error("memory controller: requests offered at cycle " + std::to_string(cycle) +
+                           " after the memory advanced to " + std::to_string(mc_.now() - 1));
+  }
+  run_to(cycle + 1);
+  std::vector<std::pair<unsigned, mc::McRequest>> offers;
+  std::vector<size_t> index;  // offers[k] is requests[index[k]]
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const MemRequest& r = requests[i];
+    if (r.port >= offered_.size()) throw std::out_of_range("memory controller: no port " + std::to_string(r.port));
+    if (offered_[r.port] == cycle + 1) continue;                   // one request a cycle per port
+    if (chan_cycle_[mc_.channel_of(r.addr)] == cycle + 1) continue;  // the channel took one this cycle
+    if (r.write && reads_.count(r.addr) != 0) continue;            // see the header
+    offers.emplace_back(r.port, mc::McRequest{r.addr, r.write, 0, seq_ + offers.size()});
+    index.push_back(i);
+  }
+  const uint64_t taken = mc_.accept_late(offers);
+  mc_.clear_events();  // their Accepted events
+  uint64_t out = 0;
+  for (size_t k = 0; k < offers.size(); ++k) {
+    if (((taken >> k) & 1u) == 0) continue;
+    const MemRequest& r = requests[index[k]];
+    offered_[r.port] = cycle + 1;
+    chan_cycle_[mc_.channel_of(r.addr)] = cycle + 1;
+    inflight_.emplace(offers[k].second.tag, r);
+    if (!r.write) ++reads_[r.addr];
+    out |= uint64_t{1} << index[k];
+  }
+  seq_ += offers.size();
+  return out;
+}
+
 std::optional<uint64_t> McMemory::next_event() const {
   if (done_head_ < done_.size()) return done_[done_head_].cycle;
   if (!mc_.busy()) return std::nullopt;

@@ -11,8 +11,9 @@
 // same line where either one writes (the queue as it was at the start of c),
 // and no other port's request went to that channel in c. So a port offers
 // one request a cycle, and of two ports offering to one channel in the same
-// cycle the first offer wins (the RTL's arbiter would favour port 0; the
-// device model offers in event order). Completions come in time order:
+// cycle the first offer wins. Offered together (offer_many), they
+// go through the channel's arbiter as in the RTL: port 0 first within its
+// cap, the others in round robin. Completions come in time order:
 // a read when its data is back at the port, a write when its WR was sent.
 //
 // The device model moves a read's bytes at its completion, not at its RD as
@@ -48,6 +49,7 @@ class McMemory final : public Memory {
   static mc::McConfig device_config(const hw::dram::Preset& preset, dram::RefreshMode refresh);
 
   bool offer(const MemRequest& request, uint64_t cycle) override;
+  uint64_t offer_many(std::span<const MemRequest> requests, uint64_t cycle) override;
   std::optional<uint64_t> next_event() const override;
   void advance(uint64_t cycle, std::vector<MemCompletion>& out) override;
   uint64_t retry_cycle(uint64_t cycle) const override;

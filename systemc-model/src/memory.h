@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace kmtsim::sc {
@@ -29,6 +30,17 @@ class Memory {
   // Offers a request at `cycle` (never earlier than a cycle offered or
   // advanced to before). False: not taken this cycle; offer it again later.
   virtual bool offer(const MemRequest& request, uint64_t cycle) = 0;
+  // Offers the requests of several ports at once at `cycle` (at most one per
+  // port), so that the memory can choose among those that compete for the
+  // same resource as the hardware would. Returns the taken ones as a mask
+  // over the indices. By default: one by one, in order.
+  virtual uint64_t offer_many(std::span<const MemRequest> requests, uint64_t cycle) {
+    uint64_t taken = 0;
+    for (size_t i = 0; i < requests.size() && i < 64; ++i) {
+      if (offer(requests[i], cycle)) taken |= uint64_t{1} << i;
+    }
+    return taken;
+  }
   // The next cycle at which a completion is due or anything else changes
   // (nothing: the memory is idle).
   virtual std::optional<uint64_t> next_event() const = 0;

@@ -18,7 +18,7 @@ namespace field = hw::field;
 
 // Cycle counts of the RTL (docs/device.md, "Cycle timing").
 namespace timing {
-constexpr unsigned kRegAccess = 1;      // an access holds the register port one cycle
+constexpr unsigned kRegAccess = 2;      // an access holds the register port two cycles: request, answer
 constexpr unsigned kFenceRead = 3;      // + grant, table read, answer
 constexpr unsigned kDoorbell = 1;       // doorbell written -> first fetch offered
 constexpr unsigned kParseWord = 1;      // the parser takes one word a cycle
@@ -44,7 +44,7 @@ uint32_t word_at(const uint8_t* p) {
 ModelDevice::ModelDevice(const sc_core::sc_module_name& name, const DeviceConfig& config)
     : Device(name, config), vram_(vram()), vram_bytes_(this->config().vram_size),
       fences_(config.num_fences, 0), critical_(config.num_fences, false), init_done_(config.num_fences),
-      rings_(config.num_rings) {
+      rings_(config.num_rings), dma_req_(config.num_rings) {
   if (config.num_fences == 0 || config.num_fences > hw::kMaxFences)
     throw std::invalid_argument("num_fences must be 1 to " + std::to_string(hw::kMaxFences));
   if (config.num_rings == 0 || config.num_rings > hw::kMaxRings)
@@ -160,7 +160,7 @@ std::optional<unsigned> ModelDevice::read_reg(uint32_t addr, uint32_t& data) {
       case reg::RING_BASE_HI: data = static_cast<uint32_t>(ring.base >> 32); break;
       case reg::RING_SIZE: data = ring.size_log2; break;
       case reg::RING_WPTR: data = ring.wptr; break;
-      case reg::RING_RPTR: data = ring.rptr; break;
+      case reg::RING_RPTR: data = ring.rptr(); break;
       case reg::RING_CONTROL: data = field::RING_CONTROL_ENABLE.put(ring.enabled); break;
       case reg::RING_STATUS:
         data = field::RING_STATUS_STATE.put(ring_state(ring)) | field::RING_STATUS_ERROR.put(ring.error) |
@@ -397,7 +397,8 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data) {
 // --- Memory ports -------------------------------------------------------------------------
 
 void ModelDevice::request(unsigned port, uint64_t addr, bool write, std::vector<uint8_t> data,
-                          std::vector<uint8_t> strobe, std::function<void(uint64_t, const uint8_t*)> done) {
+                          std::vector<uint8_t> strobe, std::function<void(uint64_t, const uint8_t*)> done,
+                          std::function<void(uint64_t)> accepted) {
   // The memory decodes the VRAM's address bits only, as the RTL's ports do:
   // a ring whose base moved under it while enabled reads around, never out.
   addr %= vram_bytes_;
@@ -406,11 +407,9 @@ void ModelDevice::request(unsigned port, uint64_t addr, bool write, std::vector<
   p.data = std::move(data);
   p.strobe = std::move(strobe);
   p.done = std::move(done);
+  p.accepted = std::move(accepted);
   port_queue_[port].push_back(std::move(p));
-  if (!port_armed_[port]) {
-    port_armed_[port] = true;
-    at(now_, [this, port] { pump_port(port); });
-  }
+  arm_pump(now_);
 }
 
 // The memory controller's model with the DRAM timing and refresh mode the
@@ -425,25 +424,51 @@ std::unique_ptr<Memory> ModelDevice::make_memory() const {
   return std::make_unique<McMemory>(c);
 }
 
-void ModelDevice::pump_port(unsigned port) {
-  auto& q = port_queue_[port];
-  if (q.empty()) {
-    port_armed_[port] = false;
-    return;
-  }
+// The ports' requests of a cycle are offered together, after every other
+// event of the cycle, so that the controller's arbiters choose among them
+// as the RTL's do.
+void ModelDevice::arm_pump(uint64_t cycle) {
+  cycle = std::max(cycle, now_);
+  if (pump_armed_ && pump_at_ <= cycle) return;
+  pump_armed_ = true;
+  pump_at_ = cycle;
+  events_.emplace(std::make_pair(cycle, kLateEvent | seq_++), [this, cycle] {
+    if (!pump_armed_ || pump_at_ != cycle) return;  // re-armed for an earlier cycle
+    pump_armed_ = false;
+    pump_ports();
+  });
+}
+
+void ModelDevice::pump_ports() {
   // New DRAM timing takes effect when the controller has nothing in flight.
   if (memory_stale_ && in_flight_.empty()) {
     memory_ = make_memory();
     memory_stale_ = false;
   }
-  if (!memory_->offer(q.front().request, now_)) {
-    at(memory_->retry_cycle(now_), [this, port] { pump_port(port); });
-    return;
+  std::array<MemRequest, kPorts> offers;
+  std::array<unsigned, kPorts> ports{};
+  size_t n = 0;
+  for (unsigned port = 0; port < kPorts; ++port) {
+    if (port_queue_[port].empty()) continue;
+    offers[n] = port_queue_[port].front().request;
+    ports[n++] = port;
   }
-  in_flight_.emplace(q.front().request.tag, std::move(q.front()));
-  q.pop_front();
-  if (q.empty()) port_armed_[port] = false;
-  else at(now_ + 1, [this, port] { pump_port(port); });
+  if (n == 0) return;
+  const uint64_t taken = memory_->offer_many(std::span<const MemRequest>(offers.data(), n), now_);
+  bool again = false;
+  for (size_t k = 0; k < n; ++k) {
+    auto& q = port_queue_[ports[k]];
+    if (((taken >> k) & 1u) == 0) {
+      again = true;  // refused: offered again next time
+      continue;
+    }
+    auto accepted = std::move(q.front().accepted);
+    in_flight_.emplace(q.front().request.tag, std::move(q.front()));
+    q.pop_front();
+    if (accepted) accepted(now_);
+    again = again || !q.empty();
+  }
+  if (again) arm_pump(memory_->retry_cycle(now_));
 }
 
 void ModelDevice::complete(const MemCompletion& c) {
@@ -579,7 +604,7 @@ uint32_t ModelDevice::ring_state(const Ring& ring) const {
   if (ring.halted) return static_cast<uint32_t>(S::HALTED);
   if (!ring.enabled) return static_cast<uint32_t>(S::DISABLED);
   if (ring.waiting) return static_cast<uint32_t>(S::WAITING);
-  if (ring.busy || ring.rptr != ring.wptr || ring.fetching) return static_cast<uint32_t>(S::RUNNING);
+  if (ring.busy || ring.ur != ring.uw || ring.fetching) return static_cast<uint32_t>(S::RUNNING);
   return static_cast<uint32_t>(S::IDLE);
 }
 
@@ -587,6 +612,9 @@ void ModelDevice::ring_halt(unsigned r, hw::RingError error, uint8_t opcode, uin
   Ring& ring = rings_[r];
   ring.halted = true;
   ring.busy = false;
+  ring.nop_pending = false;
+  ring.k = 0;
+  ring.buf_valid = false;
   ring.error = static_cast<uint8_t>(error);
   ring.error_opcode = opcode;
   ring_error_ = true;
@@ -601,23 +629,31 @@ void ModelDevice::ring_doorbell(unsigned r, uint32_t wptr, uint64_t cycle) {
     return;
   }
   ring.wptr = wptr;
-  at(cycle + timing::kDoorbell, [this, r] {
-    ring_fetch(r, now_);
-    ring_step(r, now_);
+  ring.uw += (wptr - ring.uw) & ring.mask();
+  const uint64_t epoch = ring.epoch;
+  at(cycle + timing::kDoorbell, [this, r, epoch] {
+    Ring& g = rings_[r];
+    if (g.epoch != epoch) return;
+    if (g.nop_pending) ring_exec(r, now_);
+    else ring_collect(r, now_);
   });
 }
 
 void ModelDevice::ring_control(unsigned r, uint32_t value, uint64_t cycle) {
   Ring& ring = rings_[r];
   if (field::RING_CONTROL_RESET.get(value)) {
-    ring.rptr = ring.wptr = ring.fetch_ptr = 0;
-    ring.words.clear();
+    ring.ur = ring.uw = ring.wptr = 0;
+    ring.k = 0;
+    ring.buf_valid = false;
     ring.fetching = false;
     ring.busy = false;
+    ring.nop_pending = false;
     ring.waiting = false;
     ring.halted = false;
+    ring.collect_armed = false;
     ring.error = ring.error_opcode = 0;
-    ring.on_writes_done = nullptr;
+    ring.on_drained = nullptr;
+    dma_req_[r].reset();
     ++ring.epoch;
   }
   const bool enable = field::RING_CONTROL_ENABLE.get(value) != 0;
@@ -634,190 +670,207 @@ void ModelDevice::ring_control(unsigned r, uint32_t value, uint64_t cycle) {
     }
   }
   ring.enabled = enable;
-  if (enable) at(cycle + 1, [this, r] {
-      ring_fetch(r, now_);
-      ring_step(r, now_);
+  if (enable) {
+    const uint64_t epoch = ring.epoch;
+    at(cycle + 1, [this, r, epoch] {
+      if (rings_[r].epoch == epoch) ring_collect(r, now_);
     });
+  }
 }
 
-void ModelDevice::ring_fetch(unsigned r, uint64_t cycle) {
-  (void)cycle;
-  Ring& ring = rings_[r];
-  if (!ring.enabled || ring.halted || ring.fetching || ring.fetch_ptr == ring.wptr) return;
-  const unsigned line_words = line_bytes_ / 4;
-  if (ring.words.size() >= line_words) return;  // one line ahead at most
-  const uint64_t addr = ring.base + ring.fetch_ptr;
-  const uint64_t line = addr - addr % line_bytes_;
-  // The words this line holds from fetch_ptr on, up to the line's end, the
-  // ring's end or the write pointer.
-  uint32_t end = static_cast<uint32_t>(ring.fetch_ptr + (line + line_bytes_ - addr));
-  end = std::min(end, ring.size());
-  if (ring.wptr > ring.fetch_ptr) end = std::min(end, ring.wptr);
-  const uint32_t from = ring.fetch_ptr;
-  ring.fetching = true;
-  const uint64_t epoch = ring.epoch;
-  request(kPortFetch, line, false, {}, {}, [this, r, from, end, addr, epoch](uint64_t done, const uint8_t* bytes) {
-    Ring& rg = rings_[r];
-    if (rg.epoch != epoch) return;
-    rg.fetching = false;
-    const uint8_t* p = bytes + addr % line_bytes_;
-    for (uint32_t o = from; o < end; o += 4, p += 4) rg.words.push_back(word_at(p));
-    rg.fetch_ptr = end == rg.size() ? 0 : end;
-    at(done, [this, r] {
-      ring_step(r, now_);
-      ring_fetch(r, now_);
+// The parser takes a word a cycle from the line buffer; a word that is
+// written but not in the buffer has its line read (and the parser waits for
+// it); a word not written yet waits for a doorbell. Words in the buffer are
+// taken in one go, each in its own cycle.
+void ModelDevice::ring_collect(unsigned r, uint64_t cycle) {
+  Ring& g = rings_[r];
+  if (!g.enabled || g.halted || g.busy || g.waiting || g.fetching) return;
+  uint64_t t = std::max(cycle, g.parse_free);
+  if (t > now_) {
+    if (g.collect_armed && g.collect_at <= t) return;
+    g.collect_armed = true;
+    g.collect_at = t;
+    const uint64_t epoch = g.epoch;
+    at(t, [this, r, epoch, t] {
+      Ring& x = rings_[r];
+      if (x.epoch != epoch || !x.collect_armed || x.collect_at != t) return;
+      x.collect_armed = false;
+      ring_collect(r, now_);
     });
+    return;
+  }
+  g.collect_armed = false;
+  for (;;) {
+    const uint32_t pos = g.ur + 4 * g.k;
+    if (4 * g.k >= g.uw - g.ur) {  // not written yet
+      g.parse_free = t;
+      return;
+    }
+    if (!g.buf_valid || pos - g.buf_lo >= g.buf_hi - g.buf_lo) {
+      g.parse_free = t;
+      if (t > now_) ring_collect(r, t);  // reach that cycle first
+      else ring_fetch(r, pos);
+      return;
+    }
+    const uint32_t w = g.buf[(pos - g.buf_line) / 4];
+    g.cmd[g.k] = w;
+    const auto op = static_cast<hw::CpOpcode>((g.k == 0 ? w : g.cmd[0]) >> 24);
+    const unsigned n = std::max(1u, hw::command_words(op));  // an unknown opcode is one word, then an error
+    if (g.k + 1 >= n) {
+      g.k = 0;
+      g.busy = true;
+      g.parse_free = t + 1;
+      const uint64_t epoch = g.epoch;
+      at(t + 1, [this, r, epoch] {
+        if (rings_[r].epoch == epoch && rings_[r].busy) ring_exec(r, now_);
+      });
+      return;
+    }
+    ++g.k;
+    ++t;
+  }
+}
+
+// One line read, now: the words from the line's start up to its end or the
+// write pointer as it is now (words a later doorbell adds are read again).
+void ModelDevice::ring_fetch(unsigned r, uint32_t pos) {
+  Ring& g = rings_[r];
+  const uint32_t L = line_bytes_;
+  const uint32_t lo = pos & ~(L - 1);
+  const uint32_t hi = g.uw - lo < L ? g.uw : lo + L;
+  g.fetching = true;
+  const uint64_t epoch = g.epoch;
+  request(kPortFetch, g.base + (lo & g.mask()), false, {}, {}, [this, r, epoch, lo, hi, L](uint64_t done, const uint8_t* line) {
+    Ring& x = rings_[r];
+    if (x.epoch != epoch) return;
+    x.fetching = false;
+    x.buf_valid = true;
+    x.buf_line = lo;
+    x.buf_lo = lo;
+    x.buf_hi = hi;
+    x.buf.resize(L / 4);
+    for (unsigned k = 0; k < L / 4; ++k) x.buf[k] = word_at(line + 4 * k);
+    ring_collect(r, done + 1);  // the buffer is valid from the next cycle
   });
 }
 
-void ModelDevice::ring_step(unsigned r, uint64_t cycle) {
-  Ring& ring = rings_[r];
-  if (!ring.enabled || ring.halted || ring.busy || ring.waiting || ring.words.empty()) return;
-  const uint32_t header = ring.words.front();
-  const auto op = static_cast<hw::CpOpcode>(header >> 24);
-  unsigned words = hw::command_words(op);
-  if (op == hw::CpOpcode::NOP) words = 1 + (header & 0xFFFF);
-  if (op == hw::CpOpcode::NOP && 4 * uint64_t{words} + 4 > ring.size()) {
-    ring_halt(r, hw::RingError::BAD_LENGTH, static_cast<uint8_t>(header >> 24), cycle);  // it can never be whole
-    return;
-  }
-  if (words == 0) {
-    ring_halt(r, hw::RingError::BAD_OPCODE, static_cast<uint8_t>(header >> 24), cycle);
-    return;
-  }
-  // Only whole commands run: the write pointer must be past its last word.
-  const uint32_t queued = ((ring.wptr - ring.rptr) & (ring.size() - 1)) / 4;
-  if (queued < words) return;
-  if (op == hw::CpOpcode::NOP) {
-    // Padding need not be fetched: drop what is here, skip the rest.
-    const unsigned here = std::min<size_t>(words, ring.words.size());
-    ring.words.erase(ring.words.begin(), ring.words.begin() + here);
-    if (here < words) {
-      ring.fetch_ptr = (ring.fetch_ptr + 4 * (words - here)) & (ring.size() - 1);
-      ++ring.epoch;  // a fetch in flight would bring padding
-      ring.fetching = false;
-    }
-    ring.busy = true;
-    const uint64_t start = std::max(cycle, ring.parse_free);
-    ring.parse_free = start + timing::kParseWord;
-    const uint64_t epoch = ring.epoch;
-    at(start + timing::kParseWord, [this, r, words, epoch] {
-      if (rings_[r].epoch != epoch) return;
-      ring_retire(r, words, now_);
+void ModelDevice::ring_exec(unsigned r, uint64_t cycle) {
+  Ring& g = rings_[r];
+  const uint64_t t = cycle;
+  const auto& w = g.cmd;
+  const auto op = static_cast<hw::CpOpcode>(w[0] >> 24);
+  const auto opcode = static_cast<uint8_t>(op);
+  const uint32_t bytes = 4 * hw::command_words(op);
+  const uint64_t epoch = g.epoch;
+  auto u64 = [&](unsigned k) { return uint64_t{w[k]} | (uint64_t{w[k + 1]} << 32); };
+  // A command is finished in the cycle its request is taken.
+  auto complete_at = [this, r, epoch, bytes](uint64_t c) {
+    at(c, [this, r, epoch, bytes] {
+      if (rings_[r].epoch == epoch) ring_complete(r, bytes, now_);
     });
-    return;
-  }
-  if (ring.words.size() < words) return;  // the rest is being fetched
-  std::vector<uint32_t> w(ring.words.begin(), ring.words.begin() + words);
-  ring.words.erase(ring.words.begin(), ring.words.begin() + words);
-  ring.busy = true;
-  // The parser takes a word a cycle.
-  const uint64_t start = std::max(cycle, ring.parse_free);
-  const uint64_t parsed = start + words * timing::kParseWord;
-  ring.parse_free = parsed;
-  const uint64_t epoch = ring.epoch;
-  at(parsed, [this, r, op, w, words, epoch] {
-    Ring& rg = rings_[r];
-    if (rg.epoch != epoch) return;
-    const uint64_t t = now_;
-    const auto opcode = static_cast<uint8_t>(op);
-    auto u64 = [&](unsigned k) { return uint64_t{w[k]} | (uint64_t{w[k + 1]} << 32); };
-    switch (op) {
-      case hw::CpOpcode::SIGNAL:
-      case hw::CpOpcode::WAIT: {
-        const uint32_t fence = w[0] & 0xFFFF;
-        const uint64_t value = u64(1);
-        if (fence >= config().num_fences) return ring_halt(r, hw::RingError::BAD_FENCE, opcode, t);
-        if (op == hw::CpOpcode::SIGNAL) {
-          probe({ProbeKind::CommandFetched, fence, value, static_cast<int>(r), false, time_of(t)});
-          ring_after_writes(r, t, [this, r, fence, value, words, epoch](uint64_t ready) {
-            engine_signal({fence, value, false, static_cast<int>(r)}, ready, [this, r, words, epoch](uint64_t g) {
-              at(g + timing::kRetire, [this, r, words, epoch] {
-                if (rings_[r].epoch == epoch) ring_retire(r, words, now_);
-              });
-            });
-          });
-        } else {
-          const uint64_t g = engine_grant(t);
-          at(g + timing::kWaitRead, [this, r, fence, value, words, epoch] {
-            Ring& waiter = rings_[r];
-            if (waiter.epoch != epoch) return;
-            if (fences_[fence] >= value) {
-              ring_retire(r, words, now_);
-              return;
-            }
-            waiter.waiting = true;
-            waiter.wait_fence = fence;
-            waiter.wait_value = value;
-          });
-        }
-        return;
-      }
-      case hw::CpOpcode::COPY:
-      case hw::CpOpcode::FILL: {
-        DmaJob job;
-        job.ring = r;
-        job.op = op;
-        job.dst = u64(1);
-        if (op == hw::CpOpcode::COPY) {
-          job.src = u64(3);
-          job.bytes = w[5];
-        } else {
-          job.bytes = w[3];
-          job.pattern = w[4];
-        }
-        if (job.bytes == 0 || job.bytes % 4 != 0) return ring_halt(r, hw::RingError::BAD_LENGTH, opcode, t);
-        if (job.dst % 4 != 0 || job.src % 4 != 0) return ring_halt(r, hw::RingError::BAD_ALIGN, opcode, t);
-        if (!in_vram(job.dst, job.bytes) || (op == hw::CpOpcode::COPY && !in_vram(job.src, job.bytes)))
-          return ring_halt(r, hw::RingError::BAD_ADDRESS, opcode, t);
-        job.issued = [this, r, words, epoch](uint64_t done) {
-          at(done + timing::kRetire, [this, r, words, epoch] {
-            if (rings_[r].epoch == epoch) ring_retire(r, words, now_);
-          });
-        };
-        dma_submit(std::move(job), t);
-        return;
-      }
-      case hw::CpOpcode::TIMESTAMP: {
-        const uint64_t dst = u64(1);
-        if (dst % 8 != 0) return ring_halt(r, hw::RingError::BAD_ALIGN, opcode, t);
-        if (!in_vram(dst, 8)) return ring_halt(r, hw::RingError::BAD_ADDRESS, opcode, t);
-        ring_after_writes(r, t, [this, r, dst, words, epoch](uint64_t ready) {
-          DmaJob job;
-          job.ring = r;
-          job.op = hw::CpOpcode::TIMESTAMP;
-          job.dst = dst;
-          job.bytes = 8;
-          job.issued = [this, r, words, epoch](uint64_t done) {
-            at(done + timing::kRetire, [this, r, words, epoch] {
-              if (rings_[r].epoch == epoch) ring_retire(r, words, now_);
-            });
-          };
-          dma_submit(std::move(job), ready);
+  };
+  g.nop_pending = false;
+  switch (op) {
+    case hw::CpOpcode::NOP: {
+      const uint32_t nop_bytes = 4 * (1 + (w[0] & 0xFFFF));
+      if (uint64_t{nop_bytes} + 4 > g.size()) return ring_halt(r, hw::RingError::BAD_LENGTH, opcode, t);
+      if (g.uw - g.ur >= nop_bytes) ring_complete(r, nop_bytes, t);  // its padding is written: skip it
+      else g.nop_pending = true;                                     // a doorbell looks again
+      return;
+    }
+    case hw::CpOpcode::SIGNAL:
+    case hw::CpOpcode::WAIT: {
+      const uint32_t fence = w[0] & 0xFFFF;
+      const uint64_t value = u64(1);
+      if (fence >= config().num_fences) return ring_halt(r, hw::RingError::BAD_FENCE, opcode, t);
+      if (op == hw::CpOpcode::SIGNAL) {
+        probe({ProbeKind::CommandFetched, fence, value, static_cast<int>(r), false, time_of(t)});
+        ring_after_writes(r, t, [this, r, fence, value, complete_at](uint64_t ready) {
+          engine_signal({fence, value, false, static_cast<int>(r)}, ready, complete_at);
         });
         return;
       }
-      default: return ring_halt(r, hw::RingError::BAD_OPCODE, opcode, t);
+      const uint64_t granted = engine_grant(t);
+      at(granted + timing::kWaitRead, [this, r, fence, value, epoch, bytes] {
+        Ring& waiter = rings_[r];
+        if (waiter.epoch != epoch) return;
+        if (fences_[fence] >= value) {
+          ring_complete(r, bytes, now_);
+          return;
+        }
+        waiter.waiting = true;
+        waiter.wait_fence = fence;
+        waiter.wait_value = value;
+      });
+      return;
     }
-  });
+    case hw::CpOpcode::COPY:
+    case hw::CpOpcode::FILL: {
+      DmaJob job;
+      job.ring = r;
+      job.op = op;
+      job.dst = u64(1);
+      if (op == hw::CpOpcode::COPY) {
+        job.src = u64(3);
+        job.bytes = w[5];
+      } else {
+        job.bytes = w[3];
+        job.pattern = w[4];
+      }
+      if (job.bytes == 0 || job.bytes % 4 != 0) return ring_halt(r, hw::RingError::BAD_LENGTH, opcode, t);
+      if (job.dst % 4 != 0 || job.src % 4 != 0) return ring_halt(r, hw::RingError::BAD_ALIGN, opcode, t);
+      if (!in_vram(job.dst, job.bytes) || (op == hw::CpOpcode::COPY && !in_vram(job.src, job.bytes)))
+        return ring_halt(r, hw::RingError::BAD_ADDRESS, opcode, t);
+      job.granted = complete_at;
+      dma_request(std::move(job), t);
+      return;
+    }
+    case hw::CpOpcode::TIMESTAMP: {
+      const uint64_t dst = u64(1);
+      if (dst % 8 != 0) return ring_halt(r, hw::RingError::BAD_ALIGN, opcode, t);
+      if (!in_vram(dst, 8)) return ring_halt(r, hw::RingError::BAD_ADDRESS, opcode, t);
+      ring_after_writes(r, t, [this, r, dst, complete_at](uint64_t ready) {
+        DmaJob job;
+        job.ring = r;
+        job.op = hw::CpOpcode::TIMESTAMP;
+        job.dst = dst;
+        job.bytes = 8;
+        job.granted = complete_at;
+        dma_request(std::move(job), ready);
+      });
+      return;
+    }
+    default: return ring_halt(r, hw::RingError::BAD_OPCODE, opcode, t);
+  }
 }
 
-void ModelDevice::ring_retire(unsigned r, unsigned words, uint64_t cycle) {
+void ModelDevice::ring_complete(unsigned r, uint32_t bytes, uint64_t cycle) {
   Ring& ring = rings_[r];
-  ring.rptr = (ring.rptr + 4 * words) & (ring.size() - 1);
+  ring.ur += bytes;
   ++ring.completed;
   ring.busy = false;
-  ring_step(r, cycle);
-  ring_fetch(r, cycle);
+  ring.parse_free = cycle + 1;
+  ring_collect(r, cycle + 1);
+}
+
+bool ModelDevice::ring_drained(unsigned r) const {
+  return !(dma_busy_ && dma_.job.ring == r) && !dma_req_[r] && rings_[r].writes_in_flight == 0;
 }
 
 void ModelDevice::ring_after_writes(unsigned r, uint64_t cycle, std::function<void(uint64_t)> fn) {
-  Ring& ring = rings_[r];
-  if (ring.writes_in_flight == 0) {
+  if (ring_drained(r)) {
     fn(cycle);
     return;
   }
-  ring.on_writes_done = std::move(fn);
+  rings_[r].on_drained = std::move(fn);
+}
+
+void ModelDevice::ring_check_drained(unsigned r, uint64_t cycle) {
+  Ring& ring = rings_[r];
+  if (!ring.on_drained || !ring_drained(r)) return;
+  auto fn = std::move(ring.on_drained);
+  ring.on_drained = nullptr;
+  fn(cycle);
 }
 
 void ModelDevice::release_waits(uint32_t fence, uint64_t cycle) {
@@ -825,116 +878,164 @@ void ModelDevice::release_waits(uint32_t fence, uint64_t cycle) {
     Ring& ring = rings_[r];
     if (!ring.waiting || ring.wait_fence != fence || fences_[fence] < ring.wait_value) continue;
     ring.waiting = false;
-    ring_retire(r, 3, cycle + timing::kRetire);
+    ring_complete(r, 4 * hw::command_words(hw::CpOpcode::WAIT), cycle);
   }
 }
 
 // --- DMA ----------------------------------------------------------------------------------------------
 
-void ModelDevice::dma_submit(DmaJob job, uint64_t cycle) {
-  dma_queue_.push_back(std::move(job));
-  if (!dma_busy_) at(cycle, [this] { dma_next(now_); });
+void ModelDevice::dma_request(DmaJob job, uint64_t cycle) {
+  job.since = cycle;
+  const unsigned r = job.ring;
+  dma_req_[r] = std::move(job);
+  if (!dma_busy_) at(std::max(cycle, dma_free_), [this] { dma_arbitrate(now_); });
 }
 
-void ModelDevice::dma_write(unsigned r, uint64_t addr, const uint8_t* bytes, uint64_t n) {
-  std::vector<uint8_t> line(line_bytes_, 0), strobe(line_bytes_, 0);
-  const uint64_t off = addr % line_bytes_;
-  std::memcpy(&line[off], bytes, n);
-  std::fill_n(&strobe[off], n, 1);
-  ++rings_[r].writes_in_flight;
-  request(kPortDmaWrite, addr - off, true, std::move(line), std::move(strobe), [this, r](uint64_t ack, const uint8_t*) {
-    Ring& ring = rings_[r];
-    if (--ring.writes_in_flight == 0 && ring.on_writes_done) {
-      auto fn = std::move(ring.on_writes_done);
-      ring.on_writes_done = nullptr;
-      fn(ack);
-    }
+// The engine takes one ring's command when it is free, in round robin.
+void ModelDevice::dma_arbitrate(uint64_t cycle) {
+  if (dma_busy_) return;  // its end arbitrates again
+  if (cycle < dma_free_) {
+    at(dma_free_, [this] { dma_arbitrate(now_); });
+    return;
+  }
+  const unsigned n = static_cast<unsigned>(rings_.size());
+  std::optional<unsigned> pick;
+  uint64_t later = ~uint64_t{0};
+  for (unsigned k = 0; k < n && !pick; ++k) {
+    const unsigned r = (dma_rr_ + k) % n;
+    if (!dma_req_[r]) continue;
+    if (dma_req_[r]->since <= cycle) pick = r;
+    else later = std::min(later, dma_req_[r]->since);
+  }
+  if (!pick) {
+    if (later != ~uint64_t{0}) at(later, [this] { dma_arbitrate(now_); });
+    return;
+  }
+  DmaJob job = std::move(*dma_req_[*pick]);
+  dma_req_[*pick].reset();
+  auto granted = std::move(job.granted);
+  job.granted = nullptr;
+  dma_ = DmaRun{std::move(job)};
+  dma_rr_ = (*pick + 1) % n;
+  dma_busy_ = true;
+  DmaRun& d = dma_;
+  const uint64_t L = line_bytes_;
+  d.stamp = cycle;  // TIMESTAMP: the timebase in the cycle it is taken
+  d.dline0 = d.job.dst - d.job.dst % L;
+  d.lines_w = (d.job.dst + d.job.bytes - 4) / L - d.job.dst / L + 1;
+  if (d.job.op == hw::CpOpcode::COPY) {
+    d.sline0 = d.job.src - d.job.src % L;
+    d.lines_r = (d.job.src + d.job.bytes - 4) / L - d.job.src / L + 1;
+    d.ahead = d.job.src % L > d.job.dst % L;
+  }
+  if (granted) granted(cycle);
+  dma_tick_at(cycle + 1);  // it works from the next cycle
+}
+
+void ModelDevice::dma_tick_at(uint64_t cycle) {
+  at(cycle, [this] {
+    if (dma_last_tick_ == now_) return;  // one tick a cycle
+    dma_last_tick_ = now_;
+    dma_tick(now_);
   });
 }
 
-void ModelDevice::dma_next(uint64_t cycle) {
-  if (dma_busy_ || dma_queue_.empty()) return;
-  // Round robin between rings at command boundaries.
-  auto pick = dma_queue_.begin();
-  for (unsigned k = 0; k < rings_.size(); ++k) {
-    const unsigned want = (dma_rr_ + k) % static_cast<unsigned>(rings_.size());
-    auto it = std::find_if(dma_queue_.begin(), dma_queue_.end(), [&](const DmaJob& j) { return j.ring == want; });
-    if (it != dma_queue_.end()) {
-      pick = it;
+// One cycle of the engine: a write if its data is here, the oldest read
+// taken into the window if a write needs it, a read if a slot is free.
+void ModelDevice::dma_tick(uint64_t cycle) {
+  if (!dma_busy_) return;
+  DmaRun& d = dma_;
+  const bool copy = d.job.op == hw::CpOpcode::COPY;
+  const uint64_t used = d.slots.size();  // as at the start of the cycle
+  const uint64_t ahead = d.ahead ? 1 : 0;
+  auto need = [&d, ahead](uint64_t written) { return std::min(written + 1 + ahead, d.lines_r); };
+  bool progress = false;
+  if (d.written < d.lines_w && !d.wr_wait && cycle >= d.wr_next && (!copy || d.consumed == need(d.written))) {
+    dma_write_line(cycle);
+    progress = true;
+  }
+  if (copy && !d.slots.empty() && d.slots.front().back && d.slots.front().valid <= cycle &&
+      d.consumed < need(d.written)) {
+    d.window[d.consumed] = std::move(d.slots.front().data);
+    d.slots.pop_front();
+    ++d.consumed;
+    while (!d.window.empty() && d.window.begin()->first + 2 < d.consumed) d.window.erase(d.window.begin());
+    progress = true;
+  }
+  if (copy && d.read < d.lines_r && used < kDmaReads && !d.rd_wait && cycle >= d.rd_next) {
+    const uint64_t index = d.read++;
+    d.slots.push_back({});
+    d.rd_wait = true;
+    request(kPortDmaRead, d.sline0 + index * line_bytes_, false, {}, {},
+            [this, index](uint64_t back, const uint8_t* line) {
+              DmaRun& x = dma_;
+              DmaSlot& s = x.slots[index - x.consumed];
+              s.back = true;
+              s.valid = back + 1;
+              s.data.assign(line, line + line_bytes_);
+              dma_tick_at(back + 1);
+            },
+            [this](uint64_t taken) {
+              dma_.rd_wait = false;
+              dma_.rd_next = taken + 1;
+              dma_tick_at(taken + 1);
+            });
+    progress = true;
+  }
+  if (progress) dma_tick_at(cycle + 1);
+}
+
+// Destination line `written`: the bytes of the command's range in it.
+void ModelDevice::dma_write_line(uint64_t cycle) {
+  (void)cycle;
+  DmaRun& d = dma_;
+  const uint64_t L = line_bytes_;
+  const uint64_t line = d.dline0 + d.written * L;
+  const uint64_t lo = std::max(d.job.dst, line), hi = std::min(d.job.dst + d.job.bytes, line + L);
+  std::vector<uint8_t> data(L, 0), strobe(L, 0);
+  std::fill(strobe.begin() + static_cast<ptrdiff_t>(lo - line), strobe.begin() + static_cast<ptrdiff_t>(hi - line), 1);
+  switch (d.job.op) {
+    case hw::CpOpcode::FILL:
+      for (uint64_t a = lo; a < hi; ++a) data[a - line] = static_cast<uint8_t>(d.job.pattern >> (8 * (a % 4)));
       break;
-    }
-  }
-  dma_ = DmaRun{std::move(*pick)};
-  dma_queue_.erase(pick);
-  dma_rr_ = (dma_.job.ring + 1) % static_cast<unsigned>(rings_.size());
-  dma_busy_ = true;
-  // A copy's data comes back with the timebase the request went out with:
-  // a TIMESTAMP writes the cycle the engine took it.
-  dma_.stamp = cycle;
-  dma_step(cycle);
-}
-
-// One request a cycle: a write for FILL and TIMESTAMP, a source read for
-// COPY (whose write goes out when the data is back), at most kDmaReads
-// reads in flight.
-void ModelDevice::dma_step(uint64_t cycle) {
-  DmaRun& run = dma_;
-  const unsigned L = line_bytes_;
-  const unsigned r = run.job.ring;
-  if (run.next < run.job.bytes) {
-    const uint64_t d = run.job.dst + run.next;
-    if (run.job.op == hw::CpOpcode::TIMESTAMP) {
-      dma_write(r, d, reinterpret_cast<const uint8_t*>(&run.stamp), 8);
-      run.next = 8;
-    } else if (run.job.op == hw::CpOpcode::FILL) {
-      const uint64_t n = std::min<uint64_t>(run.job.bytes - run.next, L - d % L);
-      uint8_t chunk[256];
-      std::vector<uint8_t> big;
-      uint8_t* p = chunk;
-      if (n > sizeof(chunk)) {
-        big.resize(n);
-        p = big.data();
+    case hw::CpOpcode::TIMESTAMP: std::memcpy(&data[lo - line], &d.stamp, 8); break;
+    default:
+      for (uint64_t a = lo; a < hi;) {
+        const uint64_t s = d.job.src + (a - d.job.dst);
+        const uint64_t n = std::min(hi - a, L - s % L);
+        const auto it = d.window.find((s - d.sline0) / L);
+        if (it == d.window.end()) throw std::logic_error("model DMA: a source line left the window too early");
+        std::memcpy(&data[a - line], &it->second[s % L], n);
+        a += n;
       }
-      for (uint64_t k = 0; k < n; ++k) p[k] = static_cast<uint8_t>(run.job.pattern >> (8 * ((run.next + k) % 4)));
-      dma_write(r, d, p, n);
-      run.next += n;
-    } else {
-      if (run.reads >= kDmaReads) {
-        run.stalled = true;  // a returning read steps again
-        return;
-      }
-      const uint64_t s = run.job.src + run.next;
-      const uint64_t n = std::min({run.job.bytes - run.next, uint64_t{L} - s % L, uint64_t{L} - d % L});
-      ++run.reads;
-      ++rings_[r].writes_in_flight;  // the write to come counts from now
-      request(kPortDmaRead, s - s % L, false, {}, {}, [this, r, s, d, n, L](uint64_t back, const uint8_t* line) {
-        dma_write(r, d, line + s % L, n);
-        --rings_[r].writes_in_flight;
-        --dma_.reads;
-        dma_.last = std::max(dma_.last, back);
-        if (dma_.stalled) {
-          dma_.stalled = false;
-          at(back + 1, [this] { dma_step(now_); });
-        } else if (dma_.next >= dma_.job.bytes && dma_.reads == 0) {
-          dma_finish(back);
-        }
-      });
-      run.next += n;
-    }
-    run.last = std::max(run.last, cycle);
-    if (run.next < run.job.bytes) {
-      at(cycle + 1, [this] { dma_step(now_); });
-      return;
-    }
+      break;
   }
-  if (run.job.op != hw::CpOpcode::COPY || run.reads == 0) dma_finish(cycle);
-}
-
-void ModelDevice::dma_finish(uint64_t cycle) {
-  dma_busy_ = false;
-  auto issued = std::move(dma_.job.issued);
-  issued(cycle);
-  at(cycle + 1, [this] { dma_next(now_); });
+  const unsigned r = d.job.ring;
+  ++d.written;
+  ++rings_[r].writes_in_flight;
+  d.wr_wait = true;
+  request(kPortDmaWrite, line, true, std::move(data), std::move(strobe),
+          [this, r](uint64_t ack, const uint8_t*) {
+            --rings_[r].writes_in_flight;
+            ring_check_drained(r, ack + 1);  // the ring sees its count the cycle after
+          },
+          [this](uint64_t taken) {
+            DmaRun& x = dma_;
+            x.wr_wait = false;
+            x.wr_next = taken + 1;
+            if (x.written < x.lines_w) {
+              dma_tick_at(taken + 1);
+              return;
+            }
+            // The last write is taken: the engine is free in the next cycle.
+            at(taken + 1, [this] {
+              const unsigned ring = dma_.job.ring;
+              dma_busy_ = false;
+              dma_free_ = now_;
+              ring_check_drained(ring, now_);
+              dma_arbitrate(now_);
+            });
+          });
 }
 
 }  // namespace kmtsim::sc

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace kmtsim::sc {
@@ -54,12 +55,16 @@ class ModelDevice final : public Device {
     std::vector<uint8_t> data;        // write: the line's bytes
     std::vector<uint8_t> strobe;      // write: 1 per byte written
     std::function<void(uint64_t cycle, const uint8_t* line)> done;
+    std::function<void(uint64_t cycle)> accepted;  // the memory took it (the RTL's valid && ready)
   };
   // Queues a line request on its port; ports offer one request a cycle, in
   // order, retrying while the memory refuses.
   void request(unsigned port, uint64_t addr, bool write, std::vector<uint8_t> data, std::vector<uint8_t> strobe,
-               std::function<void(uint64_t, const uint8_t*)> done);
-  void pump_port(unsigned port);
+               std::function<void(uint64_t, const uint8_t*)> done, std::function<void(uint64_t)> accepted = nullptr);
+  static constexpr unsigned kPorts = 5;
+  static constexpr uint64_t kLateEvent = uint64_t{1} << 63;  // sequence bit: after the cycle's other events
+  void arm_pump(uint64_t cycle);
+  void pump_ports();
   void complete(const MemCompletion& c);
   bool in_vram(uint64_t addr, uint64_t bytes) const { return addr < vram_bytes_ && bytes <= vram_bytes_ - addr; }
   uint64_t line_bytes() const { return line_bytes_; }
@@ -86,61 +91,95 @@ class ModelDevice final : public Device {
   void irq_method();
 
   // --- Rings ------------------------------------------------------------------------
+  // A ring as kmt_ring runs it: read and write positions unwrapped (ur, uw),
+  // one line buffer filled on demand (no prefetch: a line is read when the
+  // parser needs a word that is not in it), the parser taking one word a
+  // cycle, and a command executing in the cycle after its last word.
   struct Ring {
     uint64_t base = 0;
     uint32_t size_log2 = 12;
-    uint32_t wptr = 0, rptr = 0;
+    uint32_t wptr = 0;       // RING_WPTR as last taken
+    uint32_t ur = 0, uw = 0;  // unwrapped read and write positions (bytes)
     bool enabled = false;
     bool halted = false;
     uint8_t error = 0, error_opcode = 0;
     uint32_t completed = 0;
-    // Fetch: words from rptr on, with where the next fetch starts.
-    std::deque<uint32_t> words;
-    uint32_t fetch_ptr = 0;  // ring offset of the first word not fetched
+    uint64_t epoch = 0;      // bumped by RESET: events and completions of older work are dropped
+    // The line buffer: ring bytes [buf_lo, buf_hi), unwrapped, of the line at buf_line.
+    bool buf_valid = false;
+    uint32_t buf_line = 0, buf_lo = 0, buf_hi = 0;
+    std::vector<uint32_t> buf;
     bool fetching = false;
-    uint64_t epoch = 0;      // bumped by RESET: completions of older fetches are dropped
-    // Parse and execution.
-    bool busy = false;       // a command is executing
+    // The parser: words of the current command taken so far.
+    unsigned k = 0;
+    std::array<uint32_t, 6> cmd{};
+    uint64_t parse_free = 0;  // the first cycle the parser may take a word
+    bool collect_armed = false;  // a collect is scheduled at collect_at
+    uint64_t collect_at = 0;
+    bool busy = false;        // a command is executing (StExec)
+    bool nop_pending = false; // a NOP waits for its padding to be written
     bool waiting = false;
     uint32_t wait_fence = 0;
     uint64_t wait_value = 0;
-    uint64_t parse_free = 0;     // cycle the parser can take its next word
     unsigned writes_in_flight = 0;  // DMA writes of this ring not yet acknowledged
-    std::function<void(uint64_t)> on_writes_done;  // a SIGNAL or TIMESTAMP waiting for them
+    std::function<void(uint64_t)> on_drained;  // a SIGNAL or TIMESTAMP waiting for them
     uint32_t size() const { return 1u << size_log2; }
+    uint32_t mask() const { return size() - 1; }
+    uint32_t rptr() const { return ur & mask(); }
   };
   void ring_doorbell(unsigned r, uint32_t wptr, uint64_t cycle);
   void ring_control(unsigned r, uint32_t value, uint64_t cycle);
-  void ring_fetch(unsigned r, uint64_t cycle);
-  void ring_step(unsigned r, uint64_t cycle);  // parse the next command if its words are here
+  void ring_collect(unsigned r, uint64_t cycle);  // take words of the next command from `cycle` on
+  void ring_fetch(unsigned r, uint32_t pos);        // read the line holding ring position `pos`, now
+  void ring_exec(unsigned r, uint64_t cycle);     // the command is whole: run it
+  void ring_complete(unsigned r, uint32_t bytes, uint64_t cycle);
   void ring_halt(unsigned r, hw::RingError error, uint8_t opcode, uint64_t cycle);
-  void ring_retire(unsigned r, unsigned words, uint64_t cycle);
   void ring_after_writes(unsigned r, uint64_t cycle, std::function<void(uint64_t)> fn);
+  void ring_check_drained(unsigned r, uint64_t cycle);
+  bool ring_drained(unsigned r) const;
   void release_waits(uint32_t fence, uint64_t cycle);
   uint32_t ring_state(const Ring& ring) const;
 
   // --- DMA --------------------------------------------------------------------------
+  // kmt_dma: one command at a time, rings in round robin when the engine is
+  // free; a command is taken (and its ring goes on) in the cycle of the grant,
+  // the engine works from the next cycle. Writes go line by line, one a
+  // cycle; COPY reads each source line once, in order, into kDmaReads slots,
+  // takes them in order into a two-line window, and writes destination line i
+  // once the source lines it needs are in the window.
   struct DmaJob {
-    unsigned ring;
-    hw::CpOpcode op;
+    unsigned ring = 0;
+    hw::CpOpcode op = hw::CpOpcode::COPY;
     uint64_t dst = 0, src = 0, bytes = 0;
     uint32_t pattern = 0;
-    std::function<void(uint64_t)> issued;  // every request of the job is queued
+    uint64_t since = 0;                     // the cycle the ring asked
+    std::function<void(uint64_t)> granted;  // the engine took the command
+  };
+  struct DmaSlot {
+    bool back = false;
+    uint64_t valid = 0;  // the cycle its data is in the slot
+    std::vector<uint8_t> data;
   };
   struct DmaRun {
+    DmaRun() = default;
+    explicit DmaRun(DmaJob j) : job(std::move(j)) {}
     DmaJob job;
-    uint64_t next = 0;   // bytes issued
-    unsigned reads = 0;  // COPY reads in flight
-    bool stalled = false;
-    uint64_t last = 0;
-    uint64_t stamp = 0;
+    uint64_t stamp = 0;                 // TIMESTAMP: the timebase when taken
+    uint64_t dline0 = 0, sline0 = 0;    // first destination and source line addresses
+    uint64_t lines_w = 0, lines_r = 0;  // lines to write and to read
+    uint64_t written = 0, read = 0, consumed = 0;
+    bool ahead = false;                 // the source's offset in its line is past the destination's
+    std::deque<DmaSlot> slots;          // reads issued and not consumed, in order
+    std::map<uint64_t, std::vector<uint8_t>> window;  // consumed source lines by index
+    bool rd_wait = false, wr_wait = false;             // a request offered, not yet taken
+    uint64_t rd_next = 0, wr_next = 0;  // the first cycle the next request may go
   };
   static constexpr unsigned kDmaReads = 4;  // kmt_device DmaRdSlots
-  void dma_submit(DmaJob job, uint64_t cycle);
-  void dma_next(uint64_t cycle);
-  void dma_step(uint64_t cycle);
-  void dma_finish(uint64_t cycle);
-  void dma_write(unsigned ring, uint64_t addr, const uint8_t* bytes, uint64_t n);
+  void dma_request(DmaJob job, uint64_t cycle);
+  void dma_arbitrate(uint64_t cycle);
+  void dma_tick_at(uint64_t cycle);
+  void dma_tick(uint64_t cycle);
+  void dma_write_line(uint64_t cycle);
 
   // --- State ------------------------------------------------------------------------
   uint8_t* vram_;
@@ -154,8 +193,9 @@ class ModelDevice final : public Device {
   sc_core::sc_event wake_;
   std::vector<MemCompletion> completions_;
 
-  std::array<std::deque<Pending>, 5> port_queue_;
-  std::array<bool, 5> port_armed_{};
+  std::array<std::deque<Pending>, kPorts> port_queue_;
+  bool pump_armed_ = false;
+  uint64_t pump_at_ = 0;
   std::map<uint64_t, Pending> in_flight_;  // by tag
   uint64_t next_tag_ = 1;
 
@@ -207,9 +247,12 @@ class ModelDevice final : public Device {
   sc_core::sc_event irq_update_;
 
   std::vector<Ring> rings_;
-  std::deque<DmaJob> dma_queue_;
+  std::vector<std::optional<DmaJob>> dma_req_;  // per ring: a command waiting for the engine
   DmaRun dma_;
-  bool dma_busy_ = false;
+  bool dma_busy_ = false;     // the engine works on dma_ (kmt_dma act_q)
+  uint64_t dma_free_ = 0;     // the first cycle the engine may take a command
+  uint64_t dma_last_tick_ = ~uint64_t{0};
+  bool dma_arb_armed_ = false;
   unsigned dma_rr_ = 0;
 };
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cwchar>
 #include <memory>
 #include <string>
 
@@ -123,6 +124,15 @@ struct Device {
     return D3DKMTSignalSynchronizationObjectFromGpu(&s);
   }
 
+  NTSTATUS wait_gpu(D3DKMT_HANDLE context, D3DKMT_HANDLE sync, UINT64 value) {
+    D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMGPU w{};
+    w.hContext = context;
+    w.ObjectCount = 1;
+    w.ObjectHandleArray = &sync;
+    w.MonitoredFenceValueArray = &value;
+    return D3DKMTWaitForSynchronizationObjectFromGpu(&w);
+  }
+
   NTSTATUS wait(D3DKMT_HANDLE sync, UINT64 value, HANDLE event = nullptr) {
     D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMCPU w{};
     w.hDevice = device;
@@ -152,6 +162,31 @@ struct Device {
   NTSTATUS destroy(D3DKMT_HANDLE sync) {
     D3DKMT_DESTROYSYNCHRONIZATIONOBJECT d{sync};
     return D3DKMTDestroySynchronizationObject(&d);
+  }
+};
+
+// A device of this process's own, for a child process after fork (which has
+// its own connection to kmtsimd); 0 when that fails. No Catch2 macros: they
+// belong to the parent.
+inline D3DKMT_HANDLE child_device() {
+  D3DKMT_ADAPTERINFO info[1] = {};
+  D3DKMT_ENUMADAPTERS2 e{1, info};
+  if (D3DKMTEnumAdapters2(&e) != STATUS_SUCCESS) return 0;
+  D3DKMT_CREATEDEVICE cd{};
+  cd.hAdapter = info[0].hAdapter;
+  return D3DKMTCreateDevice(&cd) == STATUS_SUCCESS ? cd.hDevice : 0;
+}
+
+// OBJECT_ATTRIBUTES naming an NT object (a copy of the name it keeps).
+struct Name {
+  WCHAR text[64];
+  UNICODE_STRING us{};
+  OBJECT_ATTRIBUTES attr{};
+  explicit Name(const wchar_t* s) {
+    std::wcsncpy(text, s, 63);
+    text[63] = 0;
+    us = {static_cast<USHORT>(std::wcslen(text) * sizeof(WCHAR)), sizeof(text), text};
+    InitializeObjectAttributes(&attr, &us, 0, nullptr, nullptr);
   }
 };
 

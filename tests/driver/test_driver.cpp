@@ -5,6 +5,7 @@
 #include "driver_fixture.h"
 
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
@@ -484,4 +485,249 @@ TEST_CASE("When kmtsimd goes away calls fail with DEVICE_REMOVED and fences read
   CHECK(d.signal(f, 4) == STATUS_DEVICE_REMOVED);
   D3DKMT_ENUMADAPTERS2 e{};
   CHECK(D3DKMTEnumAdapters2(&e) == STATUS_DEVICE_REMOVED);
+}
+
+TEST_CASE("CreateContext and CreateContextVirtual need a valid device and node", "[driver][device]") {
+  Device d;
+  CHECK(D3DKMTCreateContextVirtual(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateContext(nullptr) == STATUS_INVALID_PARAMETER);
+  D3DKMT_CREATECONTEXTVIRTUAL v{};
+  CHECK(D3DKMTCreateContextVirtual(&v) == STATUS_INVALID_PARAMETER);
+  v.hDevice = 0x1eadbeed;
+  CHECK(D3DKMTCreateContextVirtual(&v) == STATUS_INVALID_PARAMETER);
+  v.hDevice = d.adapter;  // an adapter is not a device
+  CHECK(D3DKMTCreateContextVirtual(&v) == STATUS_INVALID_PARAMETER);
+  v.hDevice = d.device;
+  v.NodeOrdinal = 1;  // the device has one engine node
+  CHECK(D3DKMTCreateContextVirtual(&v) == STATUS_INVALID_PARAMETER);
+  v.NodeOrdinal = 0;
+  REQUIRE(D3DKMTCreateContextVirtual(&v) == STATUS_SUCCESS);
+  CHECK(is_local_handle(v.hContext));
+  D3DKMT_CREATECONTEXT c{};
+  c.hDevice = d.device;
+  c.pCommandBuffer = reinterpret_cast<void*>(0x1234);
+  c.CommandBufferSize = 7;
+  REQUIRE(D3DKMTCreateContext(&c) == STATUS_SUCCESS);
+  CHECK(c.hContext == v.hContext + 0x40);
+  CHECK(c.pCommandBuffer == nullptr);
+  CHECK(c.CommandBufferSize == 0);
+  CHECK(d.signal_gpu(c.hContext, d.fence(), 1) == STATUS_SUCCESS);
+}
+
+TEST_CASE("Every entry point refuses a NULL argument with INVALID_PARAMETER", "[driver][badinput]") {
+  Device d;
+  CHECK(D3DKMTEnumAdapters2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenAdapterFromLuid(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCloseAdapter(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateDevice(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTDestroyDevice(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateContext(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateContextVirtual(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTDestroyContext(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTSubmitCommand(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTEscape(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateAllocation(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateAllocation2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTDestroyAllocation(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTDestroyAllocation2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTLock2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTUnlock2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTQueryResourceInfo(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTQueryResourceInfoFromNtHandle(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenResource(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenResource2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenResourceFromNtHandle(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateKeyedMutex(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateKeyedMutex2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenKeyedMutex(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenKeyedMutex2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenKeyedMutexFromNtHandle(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTAcquireKeyedMutex(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTAcquireKeyedMutex2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTReleaseKeyedMutex(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTReleaseKeyedMutex2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTDestroyKeyedMutex(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateSynchronizationObject(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTCreateSynchronizationObject2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenSynchronizationObject(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenSyncObjectFromNtHandle(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenSyncObjectFromNtHandle2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTDestroySynchronizationObject(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenNtHandleFromName(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTOpenSyncObjectNtHandleFromName(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTSignalSynchronizationObjectFromCpu(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu2(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTWaitForSynchronizationObjectFromCpu(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTWaitForSynchronizationObjectFromGpu(nullptr) == STATUS_INVALID_PARAMETER);
+  const D3DKMT_HANDLE f = d.fence();
+  HANDLE nt = nullptr;
+  CHECK(D3DKMTShareObjects(1, nullptr, nullptr, GENERIC_ALL, &nt) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTShareObjects(1, &f, nullptr, GENERIC_ALL, nullptr) == STATUS_INVALID_PARAMETER);
+  // NULL arrays behind a nonzero count.
+  D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMGPU w{};
+  w.hContext = d.context();
+  w.ObjectCount = 1;
+  CHECK(D3DKMTWaitForSynchronizationObjectFromGpu(&w) == STATUS_INVALID_PARAMETER);
+  D3DKMT_DESTROYALLOCATION2 da{};
+  da.hDevice = d.device;
+  da.AllocationCount = 1;
+  CHECK(D3DKMTDestroyAllocation2(&da) == STATUS_INVALID_PARAMETER);
+}
+
+TEST_CASE("Huge counts are refused without reading past the caller's arrays", "[driver][badinput]") {
+  Device d;
+  D3DKMT_HANDLE f = d.fence();
+  UINT64 value = 1;
+  const D3DKMT_HANDLE ctx = d.context();
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMCPU s{};
+  s.hDevice = d.device;
+  s.ObjectCount = 0xFFFFFFFFu;
+  s.ObjectHandleArray = &f;
+  s.FenceValueArray = &value;
+  CHECK(D3DKMTSignalSynchronizationObjectFromCpu(&s) == STATUS_INVALID_PARAMETER);
+  D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMCPU w{};
+  w.hDevice = d.device;
+  w.ObjectCount = 0x80000000u;
+  w.ObjectHandleArray = &f;
+  w.FenceValueArray = &value;
+  CHECK(D3DKMTWaitForSynchronizationObjectFromCpu(&w) == STATUS_INVALID_PARAMETER);
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMGPU2 s2{};
+  s2.ObjectCount = 1;
+  s2.ObjectHandleArray = &f;
+  s2.BroadcastContextCount = 0xFFFFFFFFu;
+  s2.BroadcastContextArray = &ctx;
+  s2.MonitoredFenceValueArray = &value;
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu2(&s2) == STATUS_INVALID_PARAMETER);
+  HANDLE nt = nullptr;
+  CHECK(D3DKMTShareObjects(0xFFFFFFFFu, &f, nullptr, GENERIC_ALL, &nt) == STATUS_INVALID_PARAMETER);
+  D3DDDI_ALLOCATIONINFO2 info{};
+  D3DKMT_CREATEALLOCATION ca{};
+  ca.hDevice = d.device;
+  ca.NumAllocations = 0xFFFFFFFFu;
+  ca.pAllocationInfo2 = &info;
+  CHECK(D3DKMTCreateAllocation2(&ca) == STATUS_INVALID_PARAMETER);
+  D3DKMT_DESTROYALLOCATION da{d.device, 0, &f, 0xFFFFFFFFu};
+  CHECK(D3DKMTDestroyAllocation(&da) == STATUS_INVALID_PARAMETER);
+  unsigned char small[4] = {};
+  D3DKMT_CREATEKEYEDMUTEX2 km{};
+  km.pPrivateRuntimeData = small;
+  km.PrivateRuntimeDataSize = 0xFFFFFFFFu;
+  CHECK(D3DKMTCreateKeyedMutex2(&km) == STATUS_INVALID_PARAMETER);
+  D3DKMT_ESCAPE e{};
+  e.hAdapter = d.adapter;
+  e.Type = D3DKMT_ESCAPE_DRIVERPRIVATE;
+  e.pPrivateDriverData = small;
+  e.PrivateDriverDataSize = 0xFFFFFFFFu;
+  CHECK(D3DKMTEscape(&e) == STATUS_INVALID_PARAMETER);
+  CHECK(d.signal(f, 2) == STATUS_SUCCESS);  // and the daemon is fine
+}
+
+TEST_CASE("Escape data of the wrong size is refused", "[driver][badinput]") {
+  Device d;
+  KMTSIM_ESCAPE_DEVICE_INFO_DATA data{};
+  data.Header = {KMTSIM_ESCAPE_MAGIC, KMTSIM_ESCAPE_DEVICE_INFO};
+  D3DKMT_ESCAPE e{};
+  e.hAdapter = d.adapter;
+  e.Type = D3DKMT_ESCAPE_DRIVERPRIVATE;
+  e.pPrivateDriverData = &data;
+  e.PrivateDriverDataSize = sizeof(data) - 1;
+  CHECK(D3DKMTEscape(&e) == STATUS_INVALID_PARAMETER);
+  e.PrivateDriverDataSize = sizeof(KMTSIM_ESCAPE_HEADER) - 1;
+  CHECK(D3DKMTEscape(&e) == STATUS_INVALID_PARAMETER);
+  e.PrivateDriverDataSize = sizeof(data);
+  data.Header.Magic ^= 1;
+  CHECK(D3DKMTEscape(&e) == STATUS_INVALID_PARAMETER);
+  data.Header.Magic ^= 1;
+  e.hAdapter = d.device;  // not an adapter
+  CHECK(D3DKMTEscape(&e) == STATUS_INVALID_PARAMETER);
+  e.hAdapter = d.adapter;
+  CHECK(D3DKMTEscape(&e) == STATUS_SUCCESS);
+}
+
+TEST_CASE("A handle of another process is not a handle in this one", "[driver][badinput][cosim]") {
+  Device d;
+  int to_parent[2], to_child[2];
+  REQUIRE(::pipe(to_parent) == 0);
+  REQUIRE(::pipe(to_child) == 0);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // Its own device, fence, context and keyed mutex; their values go to the parent.
+    const D3DKMT_HANDLE device = child_device();
+    if (device == 0) ::_exit(2);
+    D3DKMT_CREATESYNCHRONIZATIONOBJECT2 cs{};
+    cs.hDevice = device;
+    cs.Info.Type = D3DDDI_MONITORED_FENCE;
+    D3DKMT_CREATECONTEXTVIRTUAL cc{};
+    cc.hDevice = device;
+    D3DKMT_CREATEKEYEDMUTEX km{};
+    if (D3DKMTCreateSynchronizationObject2(&cs) != STATUS_SUCCESS || D3DKMTCreateContextVirtual(&cc) != STATUS_SUCCESS ||
+        D3DKMTCreateKeyedMutex(&km) != STATUS_SUCCESS)
+      ::_exit(3);
+    const D3DKMT_HANDLE handles[4] = {device, cs.hSyncObject, cc.hContext, km.hKeyedMutex};
+    if (::write(to_parent[1], handles, sizeof(handles)) != sizeof(handles)) ::_exit(4);
+    char x;
+    (void)!::read(to_child[0], &x, 1);  // alive until the parent is done
+    ::_exit(0);
+  }
+  D3DKMT_HANDLE theirs[4] = {};
+  REQUIRE(::read(to_parent[0], theirs, sizeof(theirs)) == sizeof(theirs));
+  const D3DKMT_HANDLE device = theirs[0], sync = theirs[1], context = theirs[2], mutex = theirs[3];
+  UINT64 one = 1;
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMCPU s{device, 1, &sync, &one, {}};
+  CHECK(D3DKMTSignalSynchronizationObjectFromCpu(&s) == STATUS_INVALID_PARAMETER);
+  CHECK(d.signal(sync, 1) == STATUS_INVALID_PARAMETER);
+  CHECK(d.wait(sync, 0) == STATUS_INVALID_PARAMETER);
+  CHECK(d.signal_gpu(context, d.fence(), 1) == STATUS_INVALID_PARAMETER);
+  CHECK(d.destroy(sync) == STATUS_INVALID_PARAMETER);
+  D3DKMT_CREATECONTEXTVIRTUAL cc{};
+  cc.hDevice = device;
+  CHECK(D3DKMTCreateContextVirtual(&cc) == STATUS_INVALID_PARAMETER);
+  D3DKMT_ACQUIREKEYEDMUTEX a{};
+  a.hKeyedMutex = mutex;
+  CHECK(D3DKMTAcquireKeyedMutex(&a) == STATUS_INVALID_PARAMETER);
+  D3DKMT_DESTROYKEYEDMUTEX dm{mutex};
+  CHECK(D3DKMTDestroyKeyedMutex(&dm) == STATUS_INVALID_PARAMETER);
+  D3DKMT_DESTROYDEVICE dd{device};
+  CHECK(D3DKMTDestroyDevice(&dd) == STATUS_INVALID_PARAMETER);
+  REQUIRE(::write(to_child[1], "x", 1) == 1);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) ::close(fd);
+}
+
+TEST_CASE("A fence created or opened with NoSignalMaxValueOnTdr keeps its value when kmtsimd goes away",
+          "[driver][removal]") {
+  Device d;
+  D3DKMT_CREATESYNCHRONIZATIONOBJECT2 c{};
+  c.hDevice = d.device;
+  c.Info.Type = D3DDDI_MONITORED_FENCE;
+  c.Info.Flags.NoSignalMaxValueOnTdr = 1;
+  REQUIRE(D3DKMTCreateSynchronizationObject2(&c) == STATUS_SUCCESS);
+  const auto* kept = static_cast<const volatile UINT64*>(c.Info.MonitoredFence.FenceValueCPUVirtualAddress);
+  REQUIRE(d.signal(c.hSyncObject, 5) == STATUS_SUCCESS);
+  // Another fence, made without the flag, opened once with it and once without.
+  const volatile UINT64* creator = nullptr;
+  const D3DKMT_HANDLE f = d.fence(6, true, &creator);
+  HANDLE nt = nullptr;
+  REQUIRE(d.share(f, &nt) == STATUS_SUCCESS);
+  D3DKMT_OPENSYNCOBJECTFROMNTHANDLE2 o{};
+  o.hNtHandle = nt;
+  o.hDevice = d.device;
+  o.Flags.NoSignalMaxValueOnTdr = 1;
+  REQUIRE(D3DKMTOpenSyncObjectFromNtHandle2(&o) == STATUS_SUCCESS);
+  const auto* opener = static_cast<const volatile UINT64*>(o.MonitoredFence.FenceValueCPUVirtualAddress);
+  const volatile UINT64* plain = nullptr;
+  const D3DKMT_HANDLE g = d.fence(7, false, &plain);
+  REQUIRE(d.wait(g, 7) == STATUS_SUCCESS);
+  d.daemon.process().stop();
+  CHECK(d.wait(g, 8) == STATUS_DEVICE_REMOVED);  // the library has seen it go
+  CHECK(*plain == UINT64_MAX);
+  CHECK(*creator == UINT64_MAX);
+  CHECK(*kept == 5);
+  CHECK(*opener == 6);
+  ::close(fd_of(nt));
 }

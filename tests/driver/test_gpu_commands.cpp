@@ -27,15 +27,6 @@ bool wait_for(Device& d, D3DKMT_HANDLE sync, UINT64 value) {
   return done;
 }
 
-NTSTATUS wait_gpu(D3DKMT_HANDLE context, D3DKMT_HANDLE sync, UINT64 value) {
-  D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMGPU w{};
-  w.hContext = context;
-  w.ObjectCount = 1;
-  w.ObjectHandleArray = &sync;
-  w.MonitoredFenceValueArray = &value;
-  return D3DKMTWaitForSynchronizationObjectFromGpu(&w);
-}
-
 NTSTATUS submit(D3DKMT_HANDLE context, UINT64 commands, UINT bytes, UINT flags = 0) {
   D3DKMT_SUBMITCOMMAND s{};
   s.Commands = commands;
@@ -213,34 +204,35 @@ TEST_CASE("Commands reach only the caller's allocations and write only where it 
     // its own until it opens it, and then only to read.
     int step = 10;
     try {
-      D3DKMT_ADAPTERINFO info[1] = {};
-      D3DKMT_ENUMADAPTERS2 e{1, info};
-      D3DKMT_CREATEDEVICE cd{};
-      if (D3DKMTEnumAdapters2(&e) != STATUS_SUCCESS) ::_exit(1);
-      cd.hAdapter = info[0].hAdapter;
-      if (D3DKMTCreateDevice(&cd) != STATUS_SUCCESS) ::_exit(2);
+      const D3DKMT_HANDLE device = child_device();
+      if (device == 0) ::_exit(2);
       D3DKMT_CREATECONTEXTVIRTUAL cc{};
-      cc.hDevice = cd.hDevice;
+      cc.hDevice = device;
       if (D3DKMTCreateContextVirtual(&cc) != STATUS_SUCCESS) ::_exit(3);
-      Video mine(cd.hDevice, 0, {4096, 8192});
+      Video mine(device, 0, {4096, 8192});
       if (mine.run() != STATUS_SUCCESS) ::_exit(4);
-      auto* cmd = static_cast<UINT*>(lock(cd.hDevice, mine.infos[0].hAllocation));
-      auto* out = static_cast<uint32_t*>(lock(cd.hDevice, mine.infos[1].hAllocation));
+      auto* cmd = static_cast<UINT*>(lock(device, mine.infos[0].hAllocation));
+      auto* out = static_cast<uint32_t*>(lock(device, mine.infos[1].hAllocation));
       if (cmd == nullptr || out == nullptr) ::_exit(5);
       const UINT64 cmd_va = mine.infos[0].GpuVirtualAddress, out_va = mine.infos[1].GpuVirtualAddress;
       UINT n = kmtsim_cmd_fill(cmd, their_va, 64, 0);
       if (submit(cc.hContext, cmd_va, n * 4) != STATUS_INVALID_PARAMETER) ::_exit(6);
       n = kmtsim_cmd_copy(cmd, out_va, their_va, 64);
       if (submit(cc.hContext, cmd_va, n * 4) != STATUS_INVALID_PARAMETER) ::_exit(7);
-      OpenOne open(cd.hDevice, read_only);
+      OpenOne open(device, read_only);
       if (open.run() != STATUS_SUCCESS) ::_exit(8);
       if (open.oa.GpuVirtualAddress != their_va) ::_exit(9);
+      // Opened without SHARED_ALLOCATION_WRITE: no GPU write (spec §10.1).
       n = kmtsim_cmd_fill(cmd, their_va, 64, 0);
-      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_INVALID_PARAMETER) ::_exit(10);  // read-only
+      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_ACCESS_DENIED) ::_exit(10);
+      n = kmtsim_cmd_copy(cmd, their_va, out_va, 64);
+      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_ACCESS_DENIED) ::_exit(16);
+      n = kmtsim_cmd_timestamp(cmd, their_va);
+      if (submit(cc.hContext, cmd_va, n * 4) != STATUS_ACCESS_DENIED) ::_exit(17);
       n = kmtsim_cmd_copy(cmd, out_va + 4096, their_va, 4096);
       if (submit(cc.hContext, cmd_va, n * 4) != STATUS_SUCCESS) ::_exit(11);
       D3DKMT_CREATESYNCHRONIZATIONOBJECT2 cs{};
-      cs.hDevice = cd.hDevice;
+      cs.hDevice = device;
       cs.Info.Type = D3DDDI_MONITORED_FENCE;
       if (D3DKMTCreateSynchronizationObject2(&cs) != STATUS_SUCCESS) ::_exit(12);
       UINT64 one = 1;
@@ -251,7 +243,7 @@ TEST_CASE("Commands reach only the caller's allocations and write only where it 
       sg.MonitoredFenceValueArray = &one;
       if (D3DKMTSignalSynchronizationObjectFromGpu(&sg) != STATUS_SUCCESS) ::_exit(13);
       D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMCPU w{};
-      w.hDevice = cd.hDevice;
+      w.hDevice = device;
       w.ObjectCount = 1;
       w.ObjectHandleArray = &cs.hSyncObject;
       w.FenceValueArray = &one;
@@ -284,7 +276,7 @@ TEST_CASE("A fence signalled by one context releases another context's wait and 
   // The consumer queues first: it waits on the GPU for the producer's frame.
   UINT* p = b.cmd + 512;
   const UINT copy_words = kmtsim_cmd_copy(p, b.dst_va(), b.src_va(), 4096);
-  REQUIRE(wait_gpu(consumer, rendered, 3) == STATUS_SUCCESS);
+  REQUIRE(d.wait_gpu(consumer, rendered, 3) == STATUS_SUCCESS);
   REQUIRE(submit(consumer, b.cmd_va() + 2048, copy_words * 4) == STATUS_SUCCESS);
   REQUIRE(d.signal_gpu(consumer, copied, 1) == STATUS_SUCCESS);
   const UINT fill_words = kmtsim_cmd_fill(b.cmd, b.src_va(), 4096, 0x5A5A5A5Au);
@@ -306,7 +298,7 @@ TEST_CASE("More contexts than rings all finish whatever order their waits are re
     contexts.push_back(d.context());
     gates.push_back(d.fence(0, false));
     done.push_back(d.fence(0, false));
-    REQUIRE(wait_gpu(contexts[k], gates[k], 1) == STATUS_SUCCESS);
+    REQUIRE(d.wait_gpu(contexts[k], gates[k], 1) == STATUS_SUCCESS);
     REQUIRE(d.signal_gpu(contexts[k], done[k], 1) == STATUS_SUCCESS);
   }
   // Released last queued first: the contexts holding rings wait longest.
@@ -333,4 +325,36 @@ TEST_CASE("The latency-critical mark is set and cleared on the caller's fences o
   CHECK(mark_critical(d.adapter, ctx, 1) == STATUS_INVALID_PARAMETER);
   REQUIRE(d.signal_gpu(ctx, fence, 5) == STATUS_SUCCESS);
   REQUIRE(wait_for(d, fence, 5));
+}
+
+TEST_CASE("A broadcast submission takes 1 to 64 contexts of one device", "[driver][gpu]") {
+  Device d;
+  Buffers b(d.device);
+  const UINT words = kmtsim_cmd_nop(b.cmd, 0);
+  D3DKMT_SUBMITCOMMAND s{};
+  s.Commands = b.cmd_va();
+  s.CommandLength = words * 4;
+  s.BroadcastContextCount = 2;
+  s.BroadcastContext[0] = d.context();
+  s.BroadcastContext[1] = d.context();
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_SUCCESS);
+  D3DKMT_CREATEDEVICE other{};
+  other.hAdapter = d.adapter;
+  REQUIRE(D3DKMTCreateDevice(&other) == STATUS_SUCCESS);
+  D3DKMT_CREATECONTEXTVIRTUAL cc{};
+  cc.hDevice = other.hDevice;
+  REQUIRE(D3DKMTCreateContextVirtual(&cc) == STATUS_SUCCESS);
+  s.BroadcastContext[1] = cc.hContext;  // another device's context
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.BroadcastContext[1] = s.BroadcastContext[0];
+  s.BroadcastContextCount = D3DDDI_MAX_BROADCAST_CONTEXT + 1;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.BroadcastContextCount = 1;
+  s.NumHistoryBuffers = D3DKMT_SUBMITCOMMAND_MAX_HISTORY_BUFFERS + 1;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.NumHistoryBuffers = 0;
+  s.NumPrimaries = D3DDDI_MAX_WRITTEN_PRIMARIES + 1;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_INVALID_PARAMETER);
+  s.NumPrimaries = 0;
+  CHECK(D3DKMTSubmitCommand(&s) == STATUS_SUCCESS);
 }

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 using namespace kmtsim::test;
@@ -289,4 +290,129 @@ TEST_CASE("A process holding a keyed mutex that dies leaves it abandoned", "[dri
   CHECK(got == STATUS_ABANDONED);
   ::close(sv[0]);
   ::close(sv[1]);
+}
+
+TEST_CASE("A keyed mutex starts unowned at its initial key with fence value 0", "[driver][mutex]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  c.InitialValue = 5;
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  LARGE_INTEGER zero{};
+  UINT64 fence = 1;
+  CHECK(acquire(c.hKeyedMutex, 0, &zero, &fence) == STATUS_TIMEOUT);
+  CHECK(acquire(c.hKeyedMutex, 5, &zero, &fence) == STATUS_SUCCESS);
+  CHECK(fence == 0);
+}
+
+TEST_CASE("Only the handle that acquired a keyed mutex releases it", "[driver][mutex]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  D3DKMT_OPENKEYEDMUTEX other{c.hSharedHandle, 0};
+  REQUIRE(D3DKMTOpenKeyedMutex(&other) == STATUS_SUCCESS);
+  CHECK(release(c.hKeyedMutex, 0, 0) == STATUS_INVALID_PARAMETER);  // not owned at all
+  REQUIRE(acquire(c.hKeyedMutex, 0, nullptr) == STATUS_SUCCESS);
+  CHECK(release(other.hKeyedMutex, 1, 1) == STATUS_INVALID_PARAMETER);  // owned through another handle
+  CHECK(release(c.hKeyedMutex, 1, 1) == STATUS_SUCCESS);
+}
+
+TEST_CASE("A release wakes one waiter of its key and the others wait for the next", "[driver][mutex]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  D3DKMT_OPENKEYEDMUTEX b{c.hSharedHandle, 0}, e{c.hSharedHandle, 0};
+  REQUIRE(D3DKMTOpenKeyedMutex(&b) == STATUS_SUCCESS);
+  REQUIRE(D3DKMTOpenKeyedMutex(&e) == STATUS_SUCCESS);
+  REQUIRE(acquire(c.hKeyedMutex, 0, nullptr) == STATUS_SUCCESS);
+  std::atomic<NTSTATUS> got_b{STATUS_PENDING}, got_e{STATUS_PENDING};
+  std::thread tb([&] { got_b = acquire(b.hKeyedMutex, 1, nullptr); });
+  std::thread te([&] { got_e = acquire(e.hKeyedMutex, 1, nullptr); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(release(c.hKeyedMutex, 1, 10) == STATUS_SUCCESS);
+  for (int k = 0; k < 400 && got_b == STATUS_PENDING && got_e == STATUS_PENDING; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Exactly one of them has it.
+  REQUIRE((got_b == STATUS_PENDING) != (got_e == STATUS_PENDING));
+  const bool b_won = got_b == STATUS_SUCCESS;
+  CHECK((b_won || got_e == STATUS_SUCCESS));
+  REQUIRE(release(b_won ? b.hKeyedMutex : e.hKeyedMutex, 1, 11) == STATUS_SUCCESS);
+  tb.join();
+  te.join();
+  CHECK(got_b == STATUS_SUCCESS);
+  CHECK(got_e == STATUS_SUCCESS);
+}
+
+TEST_CASE("An absolute timeout in the future expires with STATUS_TIMEOUT", "[driver][mutex]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  LARGE_INTEGER soon;
+  soon.QuadPart = 116444736000000000LL + now.tv_sec * 10000000LL + now.tv_nsec / 100 + 200 * 10000LL;  // +200 ms
+  UINT64 fence = 1;
+  CHECK(acquire(c.hKeyedMutex, 9, &soon, &fence) == STATUS_TIMEOUT);
+  CHECK(fence == 0);
+  CHECK(acquire(c.hKeyedMutex, 0, &soon) == STATUS_SUCCESS);  // the right key needs no waiting
+}
+
+TEST_CASE("Release2 with a data size but no buffer is refused and keeps the mutex owned", "[driver][mutex]") {
+  Daemon daemon;
+  auto c = create2();
+  REQUIRE(acquire(c.hKeyedMutex, 0, nullptr) == STATUS_SUCCESS);
+  D3DKMT_RELEASEKEYEDMUTEX2 r{};
+  r.hKeyedMutex = c.hKeyedMutex;
+  r.PrivateRuntimeDataSize = 4;
+  CHECK(D3DKMTReleaseKeyedMutex2(&r) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTReleaseKeyedMutex2(nullptr) == STATUS_INVALID_PARAMETER);
+  r.PrivateRuntimeDataSize = 0;
+  CHECK(D3DKMTReleaseKeyedMutex2(&r) == STATUS_SUCCESS);
+}
+
+TEST_CASE("DestroyKeyedMutex takes local handles only", "[driver][mutex]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  CHECK(destroy(c.hSharedHandle) == STATUS_INVALID_PARAMETER);
+  CHECK(destroy(0x1eadbec0) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTDestroyKeyedMutex(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(destroy(c.hKeyedMutex) == STATUS_SUCCESS);
+}
+
+TEST_CASE("A pending acquire returns DEVICE_REMOVED when kmtsimd goes away", "[driver][mutex][removal]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  std::atomic<NTSTATUS> got{STATUS_PENDING};
+  UINT64 fence = 1;
+  std::thread waiter([&] { got = acquire(c.hKeyedMutex, 7, nullptr, &fence); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(got == STATUS_PENDING);
+  daemon.process().stop();
+  waiter.join();
+  CHECK(got == STATUS_DEVICE_REMOVED);
+  CHECK(acquire(c.hKeyedMutex, 0, nullptr) == STATUS_DEVICE_REMOVED);
+  CHECK(release(c.hKeyedMutex, 0, 0) == STATUS_DEVICE_REMOVED);
+}
+
+TEST_CASE("Abandonment wakes every waiter whatever key it waits for", "[driver][mutex]") {
+  Daemon daemon;
+  D3DKMT_CREATEKEYEDMUTEX c{};
+  REQUIRE(D3DKMTCreateKeyedMutex(&c) == STATUS_SUCCESS);
+  REQUIRE(acquire(c.hKeyedMutex, 0, nullptr) == STATUS_SUCCESS);
+  D3DKMT_OPENKEYEDMUTEX b{c.hSharedHandle, 0}, e{c.hSharedHandle, 0};
+  REQUIRE(D3DKMTOpenKeyedMutex(&b) == STATUS_SUCCESS);
+  REQUIRE(D3DKMTOpenKeyedMutex(&e) == STATUS_SUCCESS);
+  std::atomic<NTSTATUS> got_b{STATUS_PENDING}, got_e{STATUS_PENDING};
+  std::thread tb([&] { got_b = acquire(b.hKeyedMutex, 1, nullptr); });
+  std::thread te([&] { got_e = acquire(e.hKeyedMutex, 2, nullptr); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(got_b == STATUS_PENDING);
+  CHECK(got_e == STATUS_PENDING);
+  REQUIRE(destroy(c.hKeyedMutex) == STATUS_SUCCESS);  // the owner goes
+  tb.join();
+  te.join();
+  CHECK(got_b == STATUS_ABANDONED);
+  CHECK(got_e == STATUS_ABANDONED);
 }

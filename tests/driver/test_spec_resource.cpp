@@ -38,6 +38,28 @@ struct Standard {
   NTSTATUS run() { return D3DKMTCreateAllocation(&create); }
 };
 
+// The (resource, keyed mutex, sync object) shape of ShareObjects, shared
+// unnamed with every right; the mutex with the given private data.
+struct Triple {
+  Standard resource;
+  D3DKMT_CREATEKEYEDMUTEX2 mutex{};
+  D3DKMT_HANDLE sync = 0;
+  HANDLE nt = nullptr;
+
+  Triple(Device& d, void* mutex_data = nullptr, UINT mutex_size = 0)
+      : resource(d.device, kCreateResource | kCreateShared | kNtSecuritySharing) {
+    REQUIRE(resource.run() == STATUS_SUCCESS);
+    mutex.Flags.NtSecuritySharing = 1;
+    mutex.pPrivateRuntimeData = mutex_data;
+    mutex.PrivateRuntimeDataSize = mutex_size;
+    REQUIRE(D3DKMTCreateKeyedMutex2(&mutex) == STATUS_SUCCESS);
+    sync = d.fence();
+    const D3DKMT_HANDLE objects[3] = {resource.create.hResource, mutex.hKeyedMutex, sync};
+    REQUIRE(D3DKMTShareObjects(3, objects, nullptr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  }
+  ~Triple() { ::close(fd_of(nt)); }
+};
+
 NTSTATUS destroy(D3DKMT_HANDLE device, D3DKMT_HANDLE resource, const D3DKMT_HANDLE* list = nullptr, UINT count = 0) {
   D3DKMT_DESTROYALLOCATION d{device, resource, list, count};
   return D3DKMTDestroyAllocation(&d);
@@ -70,6 +92,8 @@ TEST_CASE("CreateAllocation2 and DestroyAllocation2 work on the same standard al
   CHECK(is_local_handle(a2.hAllocation));
   CHECK(s.create.PrivateRuntimeDataSize == 0);
   CHECK(s.create.PrivateDriverDataSize == 0);
+  CHECK(a2.PrivateDriverDataSize == 0);
+  CHECK(s.create.hPrivateRuntimeResourceHandle == reinterpret_cast<HANDLE>(0xdeadbeef));
   D3DKMT_DESTROYALLOCATION2 d2{};
   d2.hDevice = d.device;
   d2.phAllocationList = &a2.hAllocation;
@@ -382,7 +406,8 @@ TEST_CASE("ShareObjects accepts a resource with a keyed mutex and a sync object 
   CHECK(o.KeyedMutexPrivateRuntimeDataSize == 20);
   D3DKMT_OPENKEYEDMUTEXFROMNTHANDLE km{};
   km.hNtHandle = nt;
-  CHECK(D3DKMTOpenKeyedMutexFromNtHandle(&km) == STATUS_OBJECT_TYPE_MISMATCH);
+  CHECK(D3DKMTOpenKeyedMutexFromNtHandle(&km) == STATUS_SUCCESS);  // the shape's keyed mutex
+  CHECK(is_local_handle(km.hKeyedMutex));
   ::close(fd_of(nt));
 }
 
@@ -401,20 +426,16 @@ TEST_CASE("A CPU-visible allocation is the same memory in every process that loc
   const pid_t child = ::fork();
   if (child == 0) {
     // Another process: its own device, the resource opened from the handle.
-    D3DKMT_ADAPTERINFO info[1] = {};
-    D3DKMT_ENUMADAPTERS2 e{1, info};
-    D3DKMT_CREATEDEVICE cd{};
-    if (D3DKMTEnumAdapters2(&e) != STATUS_SUCCESS) ::_exit(1);
-    cd.hAdapter = info[0].hAdapter;
-    if (D3DKMTCreateDevice(&cd) != STATUS_SUCCESS) ::_exit(2);
-    OpenOne open(cd.hDevice, nt);
+    const D3DKMT_HANDLE device = child_device();
+    if (device == 0) ::_exit(2);
+    OpenOne open(device, nt);
     if (open.run() != STATUS_SUCCESS) ::_exit(3);
-    auto* theirs = static_cast<unsigned char*>(lock(cd.hDevice, open.oa.hAllocation));
+    auto* theirs = static_cast<unsigned char*>(lock(device, open.oa.hAllocation));
     if (theirs == nullptr) ::_exit(4);
     for (int k = 0; k < 12288; ++k)
       if (theirs[k] != static_cast<unsigned char>(k * 7)) ::_exit(5);
     theirs[0] = 0x5a;  // write back for the parent to see
-    D3DKMT_UNLOCK2 u{cd.hDevice, open.oa.hAllocation};
+    D3DKMT_UNLOCK2 u{device, open.oa.hAllocation};
     ::_exit(D3DKMTUnlock2(&u) == STATUS_SUCCESS ? 0 : 6);
   }
   int status = 0;
@@ -454,4 +475,251 @@ TEST_CASE("Video-memory allocations need a valid description", "[driver][resourc
   expect([](Video& v) { v.infos[0].pPrivateDriverData = nullptr; }, STATUS_INVALID_PARAMETER);
   expect([](Video& v) { v.descs[0].Size = (1ull << 32) + 1; }, STATUS_INVALID_PARAMETER);
   expect([](Video&) {}, STATUS_SUCCESS);
+}
+
+TEST_CASE("OBJ_OPENIF on a name held by the other object type is a type mismatch", "[driver][share][names]") {
+  Device d;
+  Name name(L"\\BaseNamedObjects\\kmtsim_typed");
+  const D3DKMT_HANDLE f = d.fence();
+  HANDLE sync_nt = nullptr, nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &f, &name.attr, GENERIC_ALL, &sync_nt) == STATUS_SUCCESS);
+  Standard s(d.device, kCreateResource | kCreateShared | kNtSecuritySharing);
+  REQUIRE(s.run() == STATUS_SUCCESS);
+  CHECK(D3DKMTShareObjects(1, &s.create.hResource, &name.attr, GENERIC_ALL, &nt) == STATUS_OBJECT_NAME_COLLISION);
+  name.attr.Attributes = OBJ_OPENIF;
+  CHECK(D3DKMTShareObjects(1, &s.create.hResource, &name.attr, GENERIC_ALL, &nt) == STATUS_OBJECT_TYPE_MISMATCH);
+  ::close(fd_of(sync_nt));
+}
+
+TEST_CASE("A sync object's name does not open as a resource", "[driver][share][names]") {
+  Device d;
+  Name name(L"\\BaseNamedObjects\\kmtsim_sync_name");
+  const D3DKMT_HANDLE f = d.fence();
+  HANDLE nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &f, &name.attr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  D3DKMT_OPENNTHANDLEFROMNAME by_name{GENERIC_ALL, &name.attr, nullptr};
+  CHECK(D3DKMTOpenNtHandleFromName(&by_name) == STATUS_OBJECT_TYPE_MISMATCH);
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("Open by name of a resource needs STANDARD_RIGHTS_READ", "[driver][share][access]") {
+  Device d;
+  Name name(L"\\BaseNamedObjects\\kmtsim_resource_read");
+  Standard s(d.device, kCreateResource | kCreateShared | kNtSecuritySharing);
+  REQUIRE(s.run() == STATUS_SUCCESS);
+  HANDLE nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &s.create.hResource, &name.attr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  D3DKMT_OPENNTHANDLEFROMNAME by_name{SHARED_ALLOCATION_WRITE, &name.attr, nullptr};
+  CHECK(D3DKMTOpenNtHandleFromName(&by_name) == STATUS_ACCESS_DENIED);
+  by_name.dwDesiredAccess = GENERIC_READ;
+  REQUIRE(D3DKMTOpenNtHandleFromName(&by_name) == STATUS_SUCCESS);
+  ::close(fd_of(by_name.hNtHandle));
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("Generic rights on a resource map to read-only or writable", "[driver][resource][access]") {
+  Device d;
+  Video v(d.device, kCreateShared | kNtSecuritySharing, {4096});
+  REQUIRE(v.run() == STATUS_SUCCESS);
+  struct Row {
+    DWORD access;
+    NTSTATUS lock;
+  };
+  for (const Row& row : {Row{GENERIC_READ, STATUS_ACCESS_DENIED}, Row{GENERIC_EXECUTE, STATUS_ACCESS_DENIED},
+                         Row{GENERIC_WRITE, STATUS_SUCCESS}, Row{SHARED_ALLOCATION_WRITE, STATUS_SUCCESS},
+                         Row{GENERIC_ALL, STATUS_SUCCESS}}) {
+    INFO("access " << std::hex << row.access);
+    HANDLE nt = nullptr;
+    REQUIRE(D3DKMTShareObjects(1, &v.create.hResource, nullptr, row.access, &nt) == STATUS_SUCCESS);
+    OpenOne open(d.device, nt);
+    REQUIRE(open.run() == STATUS_SUCCESS);
+    NTSTATUS status = STATUS_UNSUCCESSFUL;
+    lock(d.device, open.oa.hAllocation, &status);
+    CHECK(status == row.lock);
+    if (status == STATUS_SUCCESS) CHECK(unlock(d.device, open.oa.hAllocation) == STATUS_SUCCESS);
+    ::close(fd_of(nt));
+  }
+}
+
+TEST_CASE("ShareObjects refuses global handles", "[driver][share]") {
+  Device d;
+  Standard global(d.device, kCreateResource | kCreateShared);
+  REQUIRE(global.run() == STATUS_SUCCESS);
+  D3DKMT_CREATESYNCHRONIZATIONOBJECT2 sync{};
+  sync.hDevice = d.device;
+  sync.Info.Type = D3DDDI_MONITORED_FENCE;
+  sync.Info.Flags.Shared = 1;
+  REQUIRE(D3DKMTCreateSynchronizationObject2(&sync) == STATUS_SUCCESS);
+  HANDLE nt = nullptr;
+  CHECK(D3DKMTShareObjects(1, &global.create.hGlobalShare, nullptr, GENERIC_ALL, &nt) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTShareObjects(1, &sync.Info.SharedHandle, nullptr, GENERIC_ALL, &nt) == STATUS_INVALID_PARAMETER);
+}
+
+TEST_CASE("OpenResource takes a global handle until the resource's last reference goes", "[driver][resource]") {
+  Device d;
+  Standard s(d.device, kCreateResource | kCreateShared);
+  REQUIRE(s.run() == STATUS_SUCCESS);
+  unsigned char driver[0x1000];
+  D3DDDI_OPENALLOCATIONINFO oa{};
+  D3DKMT_OPENRESOURCE o{};
+  o.hDevice = d.device;
+  o.hGlobalShare = s.create.hResource;  // a local handle is not a global one
+  o.NumAllocations = 1;
+  o.pOpenAllocationInfo = &oa;
+  o.pPrivateRuntimeData = driver;
+  o.pTotalPrivateDriverDataBuffer = driver;
+  o.TotalPrivateDriverDataBufferSize = sizeof(driver);
+  CHECK(D3DKMTOpenResource(&o) == STATUS_INVALID_PARAMETER);
+  o.hGlobalShare = s.create.hGlobalShare;
+  REQUIRE(D3DKMTOpenResource(&o) == STATUS_SUCCESS);
+  CHECK(destroy(d.device, s.create.hGlobalShare) == STATUS_INVALID_PARAMETER);  // not a local handle
+  CHECK(destroy(d.device, o.hResource) == STATUS_SUCCESS);
+  CHECK(destroy(d.device, s.create.hResource) == STATUS_SUCCESS);
+  CHECK(D3DKMTOpenResource(&o) == STATUS_INVALID_PARAMETER);
+  D3DKMT_QUERYRESOURCEINFO q{};
+  q.hDevice = d.device;
+  q.hGlobalShare = s.create.hGlobalShare;
+  CHECK(D3DKMTQueryResourceInfo(&q) == STATUS_INVALID_PARAMETER);
+}
+
+TEST_CASE("OpenResourceFromNtHandle needs a device and the resource's allocation count", "[driver][share]") {
+  Device d;
+  Standard s(d.device, kCreateResource | kCreateShared | kNtSecuritySharing);
+  REQUIRE(s.run() == STATUS_SUCCESS);
+  HANDLE nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &s.create.hResource, nullptr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  CHECK(D3DKMTOpenResourceFromNtHandle(nullptr) == STATUS_INVALID_PARAMETER);
+  OpenOne no_device(0, nt);
+  CHECK(no_device.run() == STATUS_INVALID_PARAMETER);
+  D3DDDI_OPENALLOCATIONINFO2 two[2] = {};
+  OpenOne more(d.device, nt);
+  more.o.PrivateRuntimeDataSize = 0;
+  more.o.NumAllocations = 2;
+  more.o.pOpenAllocationInfo2 = two;
+  CHECK(more.run() == STATUS_INVALID_PARAMETER);
+  more.o.NumAllocations = 1;
+  CHECK(more.run() == STATUS_SUCCESS);
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("QueryResourceInfoFromNtHandle needs a device and a resource NT handle and writes no data",
+          "[driver][share]") {
+  Device d;
+  Standard s(d.device, kCreateResource | kCreateShared | kNtSecuritySharing);
+  s.create.pPrivateRuntimeData = s.runtime;
+  s.create.PrivateRuntimeDataSize = sizeof(s.runtime);
+  REQUIRE(s.run() == STATUS_SUCCESS);
+  HANDLE nt = nullptr, sync_nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &s.create.hResource, nullptr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  REQUIRE(d.share(d.fence(), &sync_nt) == STATUS_SUCCESS);
+  unsigned char runtime[16];
+  std::memset(runtime, 0xcd, sizeof(runtime));
+  D3DKMT_QUERYRESOURCEINFOFROMNTHANDLE q{};
+  q.hNtHandle = nt;
+  q.pPrivateRuntimeData = runtime;
+  q.PrivateRuntimeDataSize = sizeof(runtime);
+  CHECK(D3DKMTQueryResourceInfoFromNtHandle(nullptr) == STATUS_INVALID_PARAMETER);
+  CHECK(D3DKMTQueryResourceInfoFromNtHandle(&q) == STATUS_INVALID_PARAMETER);  // no device
+  q.hDevice = d.device;
+  q.hNtHandle = nullptr;
+  CHECK(D3DKMTQueryResourceInfoFromNtHandle(&q) == STATUS_INVALID_HANDLE);
+  q.hNtHandle = sync_nt;
+  CHECK(D3DKMTQueryResourceInfoFromNtHandle(&q) == STATUS_OBJECT_TYPE_MISMATCH);
+  q.hNtHandle = nt;
+  REQUIRE(D3DKMTQueryResourceInfoFromNtHandle(&q) == STATUS_SUCCESS);
+  CHECK(q.PrivateRuntimeDataSize == sizeof(s.runtime));
+  CHECK(runtime[0] == 0xcd);
+  CHECK(runtime[sizeof(runtime) - 1] == 0xcd);
+  ::close(fd_of(nt));
+  ::close(fd_of(sync_nt));
+}
+
+TEST_CASE("The keyed-mutex data given at open is kept only when the mutex has none", "[driver][share][mutex]") {
+  Device d;
+  Triple t(d);
+  unsigned char first[8] = {1, 1, 1, 1, 1, 1, 1, 1}, second[12] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+  OpenOne a(d.device, t.nt);
+  a.o.PrivateRuntimeDataSize = 0;
+  a.o.pKeyedMutexPrivateRuntimeData = first;
+  a.o.KeyedMutexPrivateRuntimeDataSize = sizeof(first);
+  REQUIRE(a.run() == STATUS_SUCCESS);
+  CHECK(a.o.KeyedMutexPrivateRuntimeDataSize == sizeof(first));
+  OpenOne b(d.device, t.nt);
+  b.o.PrivateRuntimeDataSize = 0;
+  b.o.pKeyedMutexPrivateRuntimeData = second;
+  b.o.KeyedMutexPrivateRuntimeDataSize = sizeof(second);
+  REQUIRE(b.run() == STATUS_SUCCESS);
+  CHECK(b.o.KeyedMutexPrivateRuntimeDataSize == sizeof(first));  // the first open's data stays
+  unsigned char out[16] = {};
+  D3DKMT_ACQUIREKEYEDMUTEX2 acquire{};
+  acquire.hKeyedMutex = b.o.hKeyedMutex;
+  acquire.pPrivateRuntimeData = out;
+  acquire.PrivateRuntimeDataSize = sizeof(out);
+  REQUIRE(D3DKMTAcquireKeyedMutex2(&acquire) == STATUS_SUCCESS);
+  CHECK(std::memcmp(out, first, sizeof(first)) == 0);
+}
+
+TEST_CASE("OpenKeyedMutexFromNtHandle opens the keyed mutex shared with a resource", "[driver][share][mutex]") {
+  Device d;
+  unsigned char data[6] = {6, 5, 4, 3, 2, 1};
+  Triple t(d, data, sizeof(data));
+  CHECK(D3DKMTOpenKeyedMutexFromNtHandle(nullptr) == STATUS_INVALID_PARAMETER);
+  D3DKMT_OPENKEYEDMUTEXFROMNTHANDLE o{};
+  CHECK(D3DKMTOpenKeyedMutexFromNtHandle(&o) == STATUS_INVALID_HANDLE);
+  // NT handles without a keyed mutex: a sync object's, a lone resource's.
+  HANDLE sync_nt = nullptr, resource_nt = nullptr;
+  REQUIRE(d.share(d.fence(), &sync_nt) == STATUS_SUCCESS);
+  Standard lone(d.device, kCreateResource | kCreateShared | kNtSecuritySharing);
+  REQUIRE(lone.run() == STATUS_SUCCESS);
+  REQUIRE(D3DKMTShareObjects(1, &lone.create.hResource, nullptr, GENERIC_ALL, &resource_nt) == STATUS_SUCCESS);
+  for (HANDLE h : {sync_nt, resource_nt}) {
+    o.hNtHandle = h;
+    CHECK(D3DKMTOpenKeyedMutexFromNtHandle(&o) == STATUS_OBJECT_TYPE_MISMATCH);
+  }
+  // Private data as in OpenKeyedMutex2; the buffer is not written.
+  unsigned char buffer[64];
+  std::memset(buffer, 0xcd, sizeof(buffer));
+  o.hNtHandle = t.nt;
+  o.PrivateRuntimeDataSize = 64;
+  CHECK(D3DKMTOpenKeyedMutexFromNtHandle(&o) == STATUS_INVALID_PARAMETER);  // a size without a buffer
+  o.pPrivateRuntimeData = buffer;
+  o.PrivateRuntimeDataSize = 5;
+  CHECK(D3DKMTOpenKeyedMutexFromNtHandle(&o) == STATUS_INVALID_PARAMETER);  // smaller than stored
+  o.PrivateRuntimeDataSize = 64;
+  o.hKeyedMutex = 0x1eadbeed;
+  REQUIRE(D3DKMTOpenKeyedMutexFromNtHandle(&o) == STATUS_SUCCESS);
+  CHECK(is_local_handle(o.hKeyedMutex));
+  CHECK(o.PrivateRuntimeDataSize == sizeof(data));
+  CHECK(buffer[0] == 0xcd);
+  // It is the same mutex as the creator's.
+  D3DKMT_ACQUIREKEYEDMUTEX a{};
+  a.hKeyedMutex = t.mutex.hKeyedMutex;
+  REQUIRE(D3DKMTAcquireKeyedMutex(&a) == STATUS_SUCCESS);
+  D3DKMT_RELEASEKEYEDMUTEX r{t.mutex.hKeyedMutex, 4, 44};
+  REQUIRE(D3DKMTReleaseKeyedMutex(&r) == STATUS_SUCCESS);
+  D3DKMT_ACQUIREKEYEDMUTEX theirs{};
+  theirs.hKeyedMutex = o.hKeyedMutex;
+  theirs.Key = 4;
+  REQUIRE(D3DKMTAcquireKeyedMutex(&theirs) == STATUS_SUCCESS);
+  CHECK(theirs.FenceValue == 44);
+  ::close(fd_of(sync_nt));
+  ::close(fd_of(resource_nt));
+}
+
+TEST_CASE("An NT handle opens only with the call for its object type", "[driver][share]") {
+  Device d;
+  Standard s(d.device, kCreateResource | kCreateShared | kNtSecuritySharing);
+  REQUIRE(s.run() == STATUS_SUCCESS);
+  HANDLE resource_nt = nullptr, sync_nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &s.create.hResource, nullptr, GENERIC_ALL, &resource_nt) == STATUS_SUCCESS);
+  REQUIRE(d.share(d.fence(), &sync_nt) == STATUS_SUCCESS);
+  D3DKMT_HANDLE sync = 0;
+  CHECK(d.open(resource_nt, &sync) == STATUS_OBJECT_TYPE_MISMATCH);
+  D3DKMT_OPENSYNCOBJECTFROMNTHANDLE v1{resource_nt, 0};
+  CHECK(D3DKMTOpenSyncObjectFromNtHandle(&v1) == STATUS_OBJECT_TYPE_MISMATCH);
+  OpenOne open(d.device, sync_nt);
+  open.o.PrivateRuntimeDataSize = 0;
+  CHECK(open.run() == STATUS_OBJECT_TYPE_MISMATCH);
+  ::close(fd_of(resource_nt));
+  ::close(fd_of(sync_nt));
 }

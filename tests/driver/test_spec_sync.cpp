@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <cwchar>
 #include <thread>
+#include <vector>
 
 using namespace kmtsim::test;
 
@@ -31,18 +31,6 @@ D3DKMT_CREATESYNCHRONIZATIONOBJECT2 make_v2(D3DKMT_HANDLE device, D3DDDI_SYNCHRO
   c.hSyncObject = c.Info.SharedHandle = 0x1eadbeed;
   return c;
 }
-
-struct Name {
-  WCHAR text[64];
-  UNICODE_STRING us{};
-  OBJECT_ATTRIBUTES attr{};
-  explicit Name(const wchar_t* s) {
-    std::wcsncpy(text, s, 63);
-    text[63] = 0;
-    us = {static_cast<USHORT>(std::wcslen(text) * sizeof(WCHAR)), sizeof(text), text};
-    InitializeObjectAttributes(&attr, &us, 0, nullptr, nullptr);
-  }
-};
 
 }  // namespace
 
@@ -388,4 +376,314 @@ TEST_CASE("A shared name lives in a session's object directory", "[driver][share
   CHECK(D3DKMTShareObjects(1, &f, &rooted.attr, GENERIC_ALL, &nt) == STATUS_INVALID_HANDLE);
   D3DKMT_OPENSYNCOBJECTNTHANDLEFROMNAME open{GENERIC_ALL, &no_dir.attr, nullptr};
   CHECK(D3DKMTOpenSyncObjectNtHandleFromName(&open) == STATUS_OBJECT_NAME_NOT_FOUND);
+}
+
+TEST_CASE("OBJ_OPENIF returns a handle to the object already named", "[driver][share][names]") {
+  Device d;
+  Name name(L"\\BaseNamedObjects\\kmtsim_openif_first");
+  const D3DKMT_HANDLE first = d.fence(11), second = d.fence(22);
+  HANDLE h1 = nullptr, h2 = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &first, &name.attr, GENERIC_ALL, &h1) == STATUS_SUCCESS);
+  name.attr.Attributes = OBJ_OPENIF;
+  REQUIRE(D3DKMTShareObjects(1, &second, &name.attr, GENERIC_ALL, &h2) == STATUS_OBJECT_NAME_EXISTS);
+  const volatile UINT64* value = nullptr;
+  D3DKMT_HANDLE opened = 0;
+  REQUIRE(d.open(h2, &opened, &value) == STATUS_SUCCESS);
+  CHECK(*value == 11);  // the named object's fence, not the one passed in
+  ::close(fd_of(h1));
+  ::close(fd_of(h2));
+}
+
+TEST_CASE("Object attributes are checked before the name", "[driver][share][names]") {
+  Device d;
+  Name name(L"\\BaseNamedObjects\\kmtsim_attr_order");
+  const D3DKMT_HANDLE f = d.fence();
+  HANDLE first = nullptr, nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &f, &name.attr, GENERIC_ALL, &first) == STATUS_SUCCESS);
+  CHECK(D3DKMTShareObjects(1, &f, &name.attr, GENERIC_ALL, &nt) == STATUS_OBJECT_NAME_COLLISION);
+  name.attr.Length += 4;  // the same name, but malformed attributes
+  CHECK(D3DKMTShareObjects(1, &f, &name.attr, GENERIC_ALL, &nt) == STATUS_INVALID_PARAMETER);
+  ::close(fd_of(first));
+}
+
+TEST_CASE("Unnamed attributes share without a name", "[driver][share][names]") {
+  Device d;
+  const D3DKMT_HANDLE f = d.fence();
+  OBJECT_ATTRIBUTES attr{};
+  InitializeObjectAttributes(&attr, nullptr, 0, nullptr, nullptr);
+  HANDLE nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &f, &attr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  CHECK(is_nt_handle(nt));
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("A sync object opened with the v1 call can be shared again", "[driver][share]") {
+  Device d;
+  HANDLE nt = nullptr;
+  REQUIRE(d.share(d.fence(), &nt) == STATUS_SUCCESS);
+  D3DKMT_OPENSYNCOBJECTFROMNTHANDLE v1{nt, 0};
+  REQUIRE(D3DKMTOpenSyncObjectFromNtHandle(&v1) == STATUS_SUCCESS);
+  HANDLE again = nullptr;
+  CHECK(d.share(v1.hSyncObject, &again) == STATUS_SUCCESS);
+  CHECK(is_nt_handle(again));
+  ::close(fd_of(again));
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("Each share is a new NT object with its own name", "[driver][share][names]") {
+  Device d;
+  Name a(L"\\BaseNamedObjects\\kmtsim_twice_a");
+  Name b(L"\\BaseNamedObjects\\kmtsim_twice_b");
+  const D3DKMT_HANDLE f = d.fence(5);
+  HANDLE ha = nullptr, hb = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &f, &a.attr, GENERIC_ALL, &ha) == STATUS_SUCCESS);
+  REQUIRE(D3DKMTShareObjects(1, &f, &b.attr, GENERIC_ALL, &hb) == STATUS_SUCCESS);
+  CHECK(ha != hb);
+  ::close(fd_of(ha));
+  // Name a goes with its only NT handle; name b stays with its own.
+  D3DKMT_OPENSYNCOBJECTNTHANDLEFROMNAME by_a{GENERIC_ALL, &a.attr, nullptr};
+  NTSTATUS status = STATUS_SUCCESS;
+  for (int k = 0; k < 200 && status == STATUS_SUCCESS; ++k) {
+    status = D3DKMTOpenSyncObjectNtHandleFromName(&by_a);
+    if (status == STATUS_SUCCESS) {
+      ::close(fd_of(by_a.hNtHandle));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  CHECK(status == STATUS_OBJECT_NAME_NOT_FOUND);
+  D3DKMT_OPENSYNCOBJECTNTHANDLEFROMNAME by_b{GENERIC_ALL, &b.attr, nullptr};
+  REQUIRE(D3DKMTOpenSyncObjectNtHandleFromName(&by_b) == STATUS_SUCCESS);
+  ::close(fd_of(by_b.hNtHandle));
+  ::close(fd_of(hb));
+}
+
+TEST_CASE("NT handles are close-on-exec descriptors", "[driver][share]") {
+  Device d;
+  Name name(L"\\BaseNamedObjects\\kmtsim_cloexec");
+  const D3DKMT_HANDLE f = d.fence();
+  HANDLE shared = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &f, &name.attr, GENERIC_ALL, &shared) == STATUS_SUCCESS);
+  D3DKMT_OPENSYNCOBJECTNTHANDLEFROMNAME by_name{GENERIC_ALL, &name.attr, nullptr};
+  REQUIRE(D3DKMTOpenSyncObjectNtHandleFromName(&by_name) == STATUS_SUCCESS);
+  for (HANDLE h : {shared, by_name.hNtHandle}) {
+    CHECK(is_nt_handle(h));
+    CHECK((::fcntl(fd_of(h), F_GETFD) & FD_CLOEXEC) != 0);
+    CHECK(fd_of(h) > 2);  // never a standard stream's number
+  }
+  ::close(fd_of(shared));
+  ::close(fd_of(by_name.hNtHandle));
+}
+
+TEST_CASE("A local handle is never taken for an NT handle", "[driver][share]") {
+  Device d;
+  const D3DKMT_HANDLE f = d.fence();
+  D3DKMT_OPENSYNCOBJECTFROMNTHANDLE2 o{};
+  o.hDevice = d.device;
+  o.hNtHandle = reinterpret_cast<HANDLE>(static_cast<uintptr_t>(f));
+  CHECK(D3DKMTOpenSyncObjectFromNtHandle2(&o) == STATUS_INVALID_HANDLE);
+  D3DKMT_OPENSYNCOBJECTFROMNTHANDLE v1{o.hNtHandle, 0};
+  CHECK(D3DKMTOpenSyncObjectFromNtHandle(&v1) == STATUS_INVALID_HANDLE);
+  // Nor a descriptor number that happens to be open but is no NT handle.
+  o.hNtHandle = handle_of_fd(0);
+  CHECK(D3DKMTOpenSyncObjectFromNtHandle2(&o) == STATUS_INVALID_HANDLE);
+}
+
+TEST_CASE("Open by name needs STANDARD_RIGHTS_READ directly or through a generic right", "[driver][share][access]") {
+  Device d;
+  Name name(L"\\BaseNamedObjects\\kmtsim_read_right");
+  const D3DKMT_HANDLE f = d.fence();
+  HANDLE nt = nullptr;
+  REQUIRE(D3DKMTShareObjects(1, &f, &name.attr, GENERIC_ALL, &nt) == STATUS_SUCCESS);
+  auto open = [&](DWORD access) {
+    D3DKMT_OPENSYNCOBJECTNTHANDLEFROMNAME o{access, &name.attr, nullptr};
+    const NTSTATUS s = D3DKMTOpenSyncObjectNtHandleFromName(&o);
+    if (s == STATUS_SUCCESS) ::close(fd_of(o.hNtHandle));
+    return s;
+  };
+  CHECK(open(D3DDDI_SYNC_OBJECT_WAIT) == STATUS_ACCESS_DENIED);
+  CHECK(open(D3DDDI_SYNC_OBJECT_SIGNAL | SYNCHRONIZE) == STATUS_ACCESS_DENIED);
+  CHECK(open(STANDARD_RIGHTS_READ) == STATUS_SUCCESS);
+  CHECK(open(GENERIC_READ) == STATUS_SUCCESS);
+  CHECK(open(GENERIC_WRITE) == STATUS_SUCCESS);
+  CHECK(open(GENERIC_EXECUTE) == STATUS_SUCCESS);
+  CHECK(open(D3DDDI_SYNC_OBJECT_ALL_ACCESS) == STATUS_SUCCESS);
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("Generic rights on a sync object map to wait and signal", "[driver][share][access]") {
+  Device d;
+  const D3DKMT_HANDLE f = d.fence(1);
+  struct Row {
+    DWORD access;
+    NTSTATUS wait, signal;
+  };
+  for (const Row& row : {Row{GENERIC_READ, STATUS_SUCCESS, STATUS_ACCESS_DENIED},
+                         Row{GENERIC_WRITE, STATUS_ACCESS_DENIED, STATUS_SUCCESS},
+                         Row{GENERIC_EXECUTE, STATUS_ACCESS_DENIED, STATUS_ACCESS_DENIED},
+                         Row{GENERIC_ALL, STATUS_SUCCESS, STATUS_SUCCESS}}) {
+    INFO("access " << std::hex << row.access);
+    HANDLE nt = nullptr;
+    REQUIRE(d.share(f, &nt, row.access) == STATUS_SUCCESS);
+    D3DKMT_HANDLE opened = 0;
+    REQUIRE(d.open(nt, &opened) == STATUS_SUCCESS);
+    CHECK(d.wait(opened, 1) == row.wait);
+    CHECK(d.signal(opened, 1) == row.signal);
+    ::close(fd_of(nt));
+  }
+}
+
+TEST_CASE("GPU signals and waits need the signal and wait rights and are refused with no effect",
+          "[driver][share][access][gpu]") {
+  Device d;
+  const volatile UINT64* value = nullptr;
+  const D3DKMT_HANDLE f = d.fence(1, true, &value);
+  const D3DKMT_HANDLE ctx = d.context();
+  HANDLE nt = nullptr;
+  REQUIRE(d.share(f, &nt, STANDARD_RIGHTS_READ) == STATUS_SUCCESS);
+  D3DKMT_HANDLE read_only = 0;
+  REQUIRE(d.open(nt, &read_only) == STATUS_SUCCESS);
+  CHECK(d.signal_gpu(ctx, read_only, 9) == STATUS_ACCESS_DENIED);
+  UINT64 nine = 9;
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMGPU2 s2{};
+  s2.ObjectCount = 1;
+  s2.ObjectHandleArray = &read_only;
+  s2.BroadcastContextCount = 1;
+  s2.BroadcastContextArray = &ctx;
+  s2.MonitoredFenceValueArray = &nine;
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu2(&s2) == STATUS_ACCESS_DENIED);
+  CHECK(d.wait_gpu(ctx, read_only, 9) == STATUS_ACCESS_DENIED);
+  // Nothing was queued: the context's next signal runs at once, and the
+  // fence was not touched.
+  REQUIRE(d.signal_gpu(ctx, f, 2) == STATUS_SUCCESS);
+  REQUIRE(d.wait(f, 2) == STATUS_SUCCESS);
+  CHECK(*value == 2);
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("GPU signals and waits take 1 to 32 objects", "[driver][gpu]") {
+  Device d;
+  const D3DKMT_HANDLE ctx = d.context();
+  std::vector<D3DKMT_HANDLE> handles(33, d.fence());
+  std::vector<UINT64> values(33, 1);
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMGPU s{};
+  s.hContext = ctx;
+  s.ObjectHandleArray = handles.data();
+  s.MonitoredFenceValueArray = values.data();
+  D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMGPU w{};
+  w.hContext = ctx;
+  w.ObjectHandleArray = handles.data();
+  w.MonitoredFenceValueArray = values.data();
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMGPU2 s2{};
+  s2.ObjectHandleArray = handles.data();
+  s2.BroadcastContextCount = 1;
+  s2.BroadcastContextArray = &ctx;
+  s2.MonitoredFenceValueArray = values.data();
+  for (UINT count : {0u, 33u}) {
+    INFO("count " << count);
+    s.ObjectCount = w.ObjectCount = s2.ObjectCount = count;
+    CHECK(D3DKMTSignalSynchronizationObjectFromGpu(&s) == STATUS_INVALID_PARAMETER);
+    CHECK(D3DKMTWaitForSynchronizationObjectFromGpu(&w) == STATUS_INVALID_PARAMETER);
+    CHECK(D3DKMTSignalSynchronizationObjectFromGpu2(&s2) == STATUS_INVALID_PARAMETER);
+  }
+  s.ObjectCount = w.ObjectCount = s2.ObjectCount = 32;
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu(&s) == STATUS_SUCCESS);
+  CHECK(D3DKMTWaitForSynchronizationObjectFromGpu(&w) == STATUS_SUCCESS);
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu2(&s2) == STATUS_SUCCESS);
+  CHECK(d.wait(handles[0], 1) == STATUS_SUCCESS);
+}
+
+TEST_CASE("A GPU signal never lowers a fence and carries full 64-bit values", "[driver][gpu][rtl]") {
+  Device d;
+  const volatile UINT64* value = nullptr;
+  const D3DKMT_HANDLE f = d.fence(0, false, &value);
+  const D3DKMT_HANDLE done = d.fence(0, false);
+  const D3DKMT_HANDLE ctx = d.context();
+  const UINT64 high = (UINT64{1} << 32) + 5;
+  REQUIRE(d.signal_gpu(ctx, f, (UINT64{1} << 32) - 2) == STATUS_SUCCESS);
+  REQUIRE(d.signal_gpu(ctx, f, high) == STATUS_SUCCESS);
+  REQUIRE(d.signal_gpu(ctx, f, 5) == STATUS_SUCCESS);  // lower: the GPU does not rewind
+  REQUIRE(d.signal_gpu(ctx, done, 1) == STATUS_SUCCESS);
+  REQUIRE(d.wait(done, 1) == STATUS_SUCCESS);
+  CHECK(*value == high);
+  CHECK(d.wait(f, high) == STATUS_SUCCESS);
+}
+
+TEST_CASE("OpenSyncObjectFromNtHandle2 takes per-opener flags and leaves them as they were", "[driver][share]") {
+  Device d;
+  const D3DKMT_HANDLE f = d.fence(3);
+  HANDLE nt = nullptr;
+  REQUIRE(d.share(f, &nt) == STATUS_SUCCESS);
+  auto open = [&](UINT flags, D3DKMT_HANDLE* out) {
+    D3DKMT_OPENSYNCOBJECTFROMNTHANDLE2 o{};
+    o.hNtHandle = nt;
+    o.hDevice = d.device;
+    o.Flags.Value = flags;
+    const NTSTATUS s = D3DKMTOpenSyncObjectFromNtHandle2(&o);
+    CHECK(o.Flags.Value == flags);
+    *out = o.hSyncObject;
+    return s;
+  };
+  D3DKMT_HANDLE h = 0;
+  CHECK(open(0x1000, &h) == STATUS_INVALID_PARAMETER);     // a reserved bit
+  CHECK(open(0x10 | 0x20, &h) == STATUS_INVALID_PARAMETER);  // NoSignal with NoWait
+  REQUIRE(open(0x10, &h) == STATUS_SUCCESS);                // NoSignal: this opener only waits
+  CHECK(d.signal(h, 4) == STATUS_INVALID_PARAMETER);
+  CHECK(d.signal_gpu(d.context(), h, 4) == STATUS_INVALID_PARAMETER);
+  CHECK(d.wait(h, 3) == STATUS_SUCCESS);
+  REQUIRE(open(0x20, &h) == STATUS_SUCCESS);  // NoWait: this opener only signals
+  CHECK(d.wait(h, 3) == STATUS_INVALID_PARAMETER);
+  CHECK(d.signal(h, 4) == STATUS_SUCCESS);
+  ::close(fd_of(nt));
+}
+
+TEST_CASE("Open by name checks the object attributes", "[driver][share][names]") {
+  Device d;
+  auto open = [](OBJECT_ATTRIBUTES* attr) {
+    D3DKMT_OPENSYNCOBJECTNTHANDLEFROMNAME o{GENERIC_ALL, attr, nullptr};
+    return D3DKMTOpenSyncObjectNtHandleFromName(&o);
+  };
+  Name bad_length(L"\\BaseNamedObjects\\kmtsim_x");
+  bad_length.attr.Length = 0;
+  CHECK(open(&bad_length.attr) == STATUS_INVALID_PARAMETER);
+  char raw[64] = {};
+  UNICODE_STRING misaligned{4, 8, reinterpret_cast<PWSTR>(raw + 1)};
+  OBJECT_ATTRIBUTES attr{};
+  InitializeObjectAttributes(&attr, &misaligned, 0, nullptr, nullptr);
+  CHECK(open(&attr) == STATUS_DATATYPE_MISALIGNMENT);
+  Name odd(L"\\BaseNamedObjects\\kmtsim_x");
+  odd.us.Length = 3;
+  CHECK(open(&odd.attr) == STATUS_OBJECT_NAME_INVALID);
+  OBJECT_ATTRIBUTES no_name{};
+  InitializeObjectAttributes(&no_name, nullptr, 0, nullptr, nullptr);
+  CHECK(open(&no_name) == STATUS_OBJECT_NAME_INVALID);
+}
+
+TEST_CASE("A GPU signal or a CPU wait with one bad handle among good ones does nothing", "[driver][gpu][wait]") {
+  Device d;
+  const volatile UINT64* value = nullptr;
+  const D3DKMT_HANDLE f = d.fence(1, false, &value);
+  const D3DKMT_HANDLE ctx = d.context();
+  const D3DKMT_HANDLE handles[2] = {f, 0x1eadbec0};
+  const UINT64 values[2] = {9, 9};
+  D3DKMT_SIGNALSYNCHRONIZATIONOBJECTFROMGPU s{};
+  s.hContext = ctx;
+  s.ObjectCount = 2;
+  s.ObjectHandleArray = handles;
+  s.MonitoredFenceValueArray = values;
+  CHECK(D3DKMTSignalSynchronizationObjectFromGpu(&s) == STATUS_INVALID_PARAMETER);
+  Event e;
+  D3DKMT_WAITFORSYNCHRONIZATIONOBJECTFROMCPU w{};
+  w.hDevice = d.device;
+  w.ObjectCount = 2;
+  w.ObjectHandleArray = handles;
+  w.FenceValueArray = values;
+  w.hAsyncEvent = e.handle();
+  w.Flags.WaitAny = 1;
+  CHECK(D3DKMTWaitForSynchronizationObjectFromCpu(&w) == STATUS_INVALID_PARAMETER);
+  // The context ran nothing for the refused signal; no waiter was left behind.
+  REQUIRE(d.signal_gpu(ctx, f, 2) == STATUS_SUCCESS);
+  REQUIRE(d.wait(f, 2) == STATUS_SUCCESS);
+  CHECK(*value == 2);
+  REQUIRE(d.signal(f, 9) == STATUS_SUCCESS);
+  CHECK_FALSE(e.wait(100));
 }

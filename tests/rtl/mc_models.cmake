@@ -9,7 +9,7 @@ set(KMTSIM_MC_SOURCES
   ${KMTSIM_MC_RTL_DIR}/kmt_dram_pkg.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_pkg.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_gaps.sv
-  ${KMTSIM_MC_RTL_DIR}/kmt_mc_fifo.sv
+  ${PROJECT_SOURCE_DIR}/rtl/kmt_fifo.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_addr_map.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_arb.sv
   ${KMTSIM_MC_RTL_DIR}/kmt_mc_bank.sv
@@ -48,7 +48,7 @@ set(KMTSIM_MC_hbm2_PARAMS NumPorts=8 NumCh=8 AddrW=32 IdW=8 DataW=512 QueueDepth
 set(KMTSIM_MC_gddr6_PRESET Gddr6)
 set(KMTSIM_MC_gddr6_PARAMS NumPorts=4 NumCh=1 AddrW=32 IdW=8 DataW=2048 QueueDepth=16 RespDepth=4 StarveCap=8 PrioCap=4)
 set(KMTSIM_MC_ice40_PRESET Ice40)
-set(KMTSIM_MC_ice40_PARAMS NumPorts=5 NumCh=1 AddrW=17 IdW=8 DataW=512 QueueDepth=8 RespDepth=4 StarveCap=6 PrioCap=3)
+set(KMTSIM_MC_ice40_PARAMS NumPorts=5 NumCh=1 AddrW=17 IdW=8 DataW=64 QueueDepth=8 RespDepth=4 StarveCap=6 PrioCap=3)
 
 set(KMTSIM_MC_VFLAGS -Wall --assert --x-assign fast --x-initial fast -O3)
 

@@ -124,10 +124,11 @@ void Connection::mark_removed() {
 void Connection::remap_pages_locked() {
   removed_ = true;
   socket_.reset();
-  // Device removal: every fence reads UINT64_MAX (spec §6.5). The pages are
-  // replaced in place, so pointers the application holds stay valid.
+  // Device removal: every fence reads UINT64_MAX (spec §6.5), unless its
+  // handle was created or opened with NoSignalMaxValueOnTdr (spec §10.7). The
+  // pages are replaced in place, so pointers the application holds stay valid.
   for (auto& [handle, m] : mappings_) {
-    if (!m.fence_page) continue;
+    if (!m.fence_page || m.keep_on_removal) continue;
     void* p = ::mmap(m.address, kPage, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) continue;
     *static_cast<volatile uint64_t*>(p) = UINT64_MAX;
@@ -135,9 +136,10 @@ void Connection::remap_pages_locked() {
   }
 }
 
-void Connection::add_mapping(uint32_t handle, uint32_t device, void* address, size_t size, bool fence_page) {
+void Connection::add_mapping(uint32_t handle, uint32_t device, void* address, size_t size, bool fence_page,
+                             bool keep_on_removal) {
   std::lock_guard lock(mutex_);
-  mappings_[handle] = {device, address, size, fence_page, fence_page ? 0u : 1u};
+  mappings_[handle] = {device, address, size, fence_page, fence_page ? 0u : 1u, keep_on_removal};
 }
 
 void* Connection::mapping(uint32_t handle, bool count_lock) {

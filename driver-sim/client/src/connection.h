@@ -50,12 +50,14 @@ class Connection {
   int socket_fd();
   bool removed();
   // The daemon went away: from now on every call fails and every fence page
-  // reads UINT64_MAX.
+  // reads UINT64_MAX, but for the handles created or opened with
+  // NoSignalMaxValueOnTdr, whose pages keep their last value.
   void mark_removed();
 
   // Memory the library mapped into this process: fence pages (by sync
   // object handle) and locked allocations (by allocation handle).
-  void add_mapping(uint32_t handle, uint32_t device, void* address, size_t size, bool fence_page);
+  void add_mapping(uint32_t handle, uint32_t device, void* address, size_t size, bool fence_page,
+                   bool keep_on_removal = false);
   // The mapping of a handle, if any (a second Lock2 reuses it).
   void* mapping(uint32_t handle, bool count_lock);
   // Unmaps (for an allocation: once its last lock is undone).
@@ -85,6 +87,7 @@ class Connection {
     size_t size;
     bool fence_page;
     uint32_t locks;
+    bool keep_on_removal;  // a fence page of a NoSignalMaxValueOnTdr handle
   };
   std::map<uint32_t, Mapping> mappings_;
   std::map<uint32_t, std::vector<uint32_t>> resources_;

@@ -122,7 +122,9 @@ NTSTATUS APIENTRY D3DKMTDestroyContext(CONST D3DKMT_DESTROYCONTEXT* pData) {
 NTSTATUS APIENTRY D3DKMTSubmitCommand(CONST D3DKMT_SUBMITCOMMAND* pData) {
   if (pData == nullptr) return STATUS_INVALID_PARAMETER;
   if (pData->BroadcastContextCount == 0 || pData->BroadcastContextCount > D3DDDI_MAX_BROADCAST_CONTEXT ||
-      pData->PrivateDriverDataSize > kMaxPrivateData)
+      pData->PrivateDriverDataSize > kMaxPrivateData || pData->NumPrimaries > D3DDDI_MAX_WRITTEN_PRIMARIES ||
+      pData->NumHistoryBuffers > D3DKMT_SUBMITCOMMAND_MAX_HISTORY_BUFFERS ||
+      (pData->NumHistoryBuffers != 0 && pData->HistoryBufferArray == nullptr))
     return STATUS_INVALID_PARAMETER;
   wire::SubmitCommandReq req;
   req.command_buffer = pData->Commands;

@@ -55,6 +55,12 @@ NTSTATUS acquire(D3DKMT_HANDLE handle, UINT64 key, const LARGE_INTEGER* timeout,
   return status;
 }
 
+// An open's private data size comes back as what is stored, when a size was
+// given and something is stored; the buffer is not written (Windows).
+void report_stored_size(UINT& size, uint32_t stored) {
+  if (size != 0 && stored != 0) size = stored;
+}
+
 }  // namespace
 
 NTSTATUS APIENTRY D3DKMTCreateKeyedMutex(D3DKMT_CREATEKEYEDMUTEX* pData) {
@@ -98,9 +104,7 @@ NTSTATUS APIENTRY D3DKMTOpenKeyedMutex2(D3DKMT_OPENKEYEDMUTEX2* pData) {
   const NTSTATUS status = conn().call(Op::OpenKeyedMutex, req, &rep);
   if (!NT_SUCCESS(status)) return status;
   pData->hKeyedMutex = rep.handle;
-  // The size comes back as what is stored, when a size was given and there
-  // is something stored; the buffer is not written (Windows).
-  if (pData->PrivateRuntimeDataSize != 0 && rep.runtime_data_size != 0) pData->PrivateRuntimeDataSize = rep.runtime_data_size;
+  report_stored_size(pData->PrivateRuntimeDataSize, rep.runtime_data_size);
   return status;
 }
 
@@ -113,7 +117,9 @@ NTSTATUS APIENTRY D3DKMTOpenKeyedMutexFromNtHandle(D3DKMT_OPENKEYEDMUTEXFROMNTHA
                               static_cast<uint8_t>(pData->pPrivateRuntimeData != nullptr)};
   wire::KeyedMutexRep rep;
   const NTSTATUS status = conn().call(Op::OpenKeyedMutexFromNtHandle, req, &rep, std::span<const int>(&fd, 1));
-  if (NT_SUCCESS(status)) pData->hKeyedMutex = rep.handle;
+  if (!NT_SUCCESS(status)) return status;
+  pData->hKeyedMutex = rep.handle;
+  report_stored_size(pData->PrivateRuntimeDataSize, rep.runtime_data_size);
   return status;
 }
 

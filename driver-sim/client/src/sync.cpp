@@ -14,6 +14,8 @@ using wire::Op;
 
 namespace {
 
+constexpr uint32_t kSyncNoSignalMaxValueOnTdr = 0x40;  // D3DDDI_SYNCHRONIZATIONOBJECT_FLAGS
+
 void* map_fence_page(const UniqueFd& fd) {
   void* p = ::mmap(nullptr, kPage, PROT_READ, MAP_SHARED, fd.get(), 0);
   return p == MAP_FAILED ? nullptr : p;
@@ -21,7 +23,8 @@ void* map_fence_page(const UniqueFd& fd) {
 
 // Maps the fence page that came with a reply; on failure the new handle is
 // destroyed again. Returns the mapping, or nullptr when there was no page.
-NTSTATUS take_page(const std::vector<UniqueFd>& fds, D3DKMT_HANDLE sync, D3DKMT_HANDLE device, void** page) {
+NTSTATUS take_page(const std::vector<UniqueFd>& fds, D3DKMT_HANDLE sync, D3DKMT_HANDLE device, uint32_t flags,
+                   void** page) {
   *page = nullptr;
   if (fds.size() != 1) return STATUS_SUCCESS;
   *page = map_fence_page(fds[0]);
@@ -30,7 +33,7 @@ NTSTATUS take_page(const std::vector<UniqueFd>& fds, D3DKMT_HANDLE sync, D3DKMT_
     D3DKMTDestroySynchronizationObject(&destroy);
     return STATUS_NO_MEMORY;
   }
-  conn().add_mapping(sync, device, *page, kPage, true);
+  conn().add_mapping(sync, device, *page, kPage, true, (flags & kSyncNoSignalMaxValueOnTdr) != 0);
   return STATUS_SUCCESS;
 }
 
@@ -52,7 +55,7 @@ NTSTATUS create(D3DKMT_HANDLE device, D3DDDI_SYNCHRONIZATIONOBJECT_TYPE type, ui
   const NTSTATUS status = conn().call(v1 ? Op::CreateSyncObject : Op::CreateSyncObject2, req, &rep,
                                       fd >= 0 ? std::span<const int>(&fd, 1) : std::span<const int>(), &fds);
   if (!NT_SUCCESS(status)) return status;
-  return take_page(fds, rep.handle, device, page);
+  return take_page(fds, rep.handle, device, flags, page);
 }
 
 }  // namespace
@@ -111,7 +114,7 @@ static NTSTATUS open_sync_from_nt(HANDLE nt, const wire::OpenSyncObjectFromNtHan
   const Op op = req.v1 ? Op::OpenSyncObjectFromNtHandle : Op::OpenSyncObjectFromNtHandle2;
   const NTSTATUS status = conn().call(op, req, &rep, std::span<const int>(&fd, 1), &fds);
   if (!NT_SUCCESS(status)) return status;
-  return take_page(fds, rep.handle, req.device, page);
+  return take_page(fds, rep.handle, req.device, req.flags, page);
 }
 
 NTSTATUS APIENTRY D3DKMTOpenSyncObjectFromNtHandle(D3DKMT_OPENSYNCOBJECTFROMNTHANDLE* pData) {

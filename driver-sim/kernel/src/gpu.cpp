@@ -433,16 +433,22 @@ std::shared_ptr<Allocation> Kernel::new_allocation() {
   });
 }
 
-const Allocation* Kernel::allocation_at(Process& process, uint64_t va, uint64_t bytes, bool write) {
+int32_t Kernel::reach(Process& process, uint64_t va, uint64_t bytes, bool write) {
+  bool read_only = false;
   for (const auto& [h, obj] : process.handles) {
     const auto* ref = std::get_if<AllocationRef>(&obj);
     if (ref == nullptr) continue;
     const Allocation& a = *ref->allocation;
     if (a.standard || va < a.gpu_va || bytes > a.size || va - a.gpu_va > a.size - bytes) continue;
-    if (write && (ref->access & SHARED_ALLOCATION_WRITE) == 0) continue;
-    return &a;
+    // A write through a handle opened without SHARED_ALLOCATION_WRITE is
+    // denied (spec §10.1), unless another handle of the process may write.
+    if (write && options_.access_checks && (ref->access & SHARED_ALLOCATION_WRITE) == 0) {
+      read_only = true;
+      continue;
+    }
+    return STATUS_SUCCESS;
   }
-  return nullptr;
+  return read_only ? STATUS_ACCESS_DENIED : STATUS_INVALID_PARAMETER;
 }
 
 int32_t Kernel::validate_commands(Process& process, std::span<const uint32_t> w) {
@@ -459,19 +465,20 @@ int32_t Kernel::validate_commands(Process& process, std::span<const uint32_t> w)
       case Op::COPY: {
         const uint64_t dst = u64(k + 1), src = u64(k + 3), bytes = w[k + 5];
         if (bytes == 0 || bytes % 4 != 0 || dst % 4 != 0 || src % 4 != 0) return STATUS_INVALID_PARAMETER;
-        if (allocation_at(process, dst, bytes, true) == nullptr || allocation_at(process, src, bytes, false) == nullptr)
-          return STATUS_INVALID_PARAMETER;
+        if (const int32_t st = reach(process, src, bytes, false); st != STATUS_SUCCESS) return st;
+        if (const int32_t st = reach(process, dst, bytes, true); st != STATUS_SUCCESS) return st;
         break;
       }
       case Op::FILL: {
         const uint64_t dst = u64(k + 1), bytes = w[k + 3];
         if (bytes == 0 || bytes % 4 != 0 || dst % 4 != 0) return STATUS_INVALID_PARAMETER;
-        if (allocation_at(process, dst, bytes, true) == nullptr) return STATUS_INVALID_PARAMETER;
+        if (const int32_t st = reach(process, dst, bytes, true); st != STATUS_SUCCESS) return st;
         break;
       }
       case Op::TIMESTAMP: {
         const uint64_t dst = u64(k + 1);
-        if (dst % 8 != 0 || allocation_at(process, dst, 8, true) == nullptr) return STATUS_INVALID_PARAMETER;
+        if (dst % 8 != 0) return STATUS_INVALID_PARAMETER;
+        if (const int32_t st = reach(process, dst, 8, true); st != STATUS_SUCCESS) return st;
         break;
       }
       default: return STATUS_INVALID_PARAMETER;  // SIGNAL and WAIT: through the sync-object calls

@@ -566,8 +566,19 @@ void Kernel::cancel_waiter(Waiter* waiter) {
 void Kernel::remove_device() {
   if (removed_) return;
   removed_ = true;
+  // Fences go to UINT64_MAX unless created or opened with
+  // NoSignalMaxValueOnTdr (spec §10.7). The value page is one for all its
+  // holders: a fence someone holds that way keeps its page, and the library
+  // shows UINT64_MAX to the holders that did not ask for that.
+  std::set<const SyncObject*> exempt;
+  for (auto& [id, p] : processes_) {
+    for (auto& [h, obj] : p->handles) {
+      const auto* ref = std::get_if<SyncRef>(&obj);
+      if (ref != nullptr && (ref->flags & flags::kSyncNoSignalMaxValueOnTdr) != 0) exempt.insert(ref->object.get());
+    }
+  }
   for (SyncObject* o : slots_) {
-    if (o == nullptr || (o->flags & flags::kSyncNoSignalMaxValueOnTdr) != 0) continue;
+    if (o == nullptr || (o->flags & flags::kSyncNoSignalMaxValueOnTdr) != 0 || exempt.count(o) != 0) continue;
     o->value = UINT64_MAX;
     o->page->store(UINT64_MAX);
   }

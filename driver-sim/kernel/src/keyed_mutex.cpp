@@ -71,9 +71,12 @@ int32_t Kernel::op_open_keyed_mutex_from_nt(Ctx& c) {
   if (c.fds_in.size() != 1) return STATUS_INVALID_HANDLE;
   auto handle = nt_handle_from_fd(c.fds_in[0].get());
   if (!handle) return STATUS_INVALID_HANDLE;
-  // A keyed mutex is shared only inside a resource's NT object, and that is
-  // a resource, not a mutex (Windows answers the same).
-  return STATUS_OBJECT_TYPE_MISMATCH;
+  // A keyed mutex is shared only inside a resource's NT object (the
+  // resource, keyed mutex and sync object shape): that object's mutex opens.
+  const auto& object = *handle->object;
+  if (object.type != NtObject::Type::Resource || !object.mutex) return STATUS_OBJECT_TYPE_MISMATCH;
+  if (options_.access_checks && (handle->access & STANDARD_RIGHTS_READ) == 0) return STATUS_ACCESS_DENIED;
+  return open_keyed_mutex(c, object.mutex, req);
 }
 
 void Kernel::finish_ticket(AcquireTicket* ticket, int32_t result) {

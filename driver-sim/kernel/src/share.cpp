@@ -174,10 +174,12 @@ int32_t Kernel::op_open_nt_handle_from_name(Ctx& c) {
   if (!object) return STATUS_OBJECT_NAME_NOT_FOUND;
   const NtObject::Type want = req.sync ? NtObject::Type::Sync : NtObject::Type::Resource;
   if (object->type != want) return STATUS_OBJECT_TYPE_MISMATCH;
-  // The handle gets what was asked for; nothing asked, nothing granted.
+  // The handle gets what was asked for; nothing asked, nothing granted, and
+  // without STANDARD_RIGHTS_READ (directly or through GENERIC_*) the object
+  // would be inaccessible: denied (spec §10.1).
   const uint32_t access =
       want == NtObject::Type::Sync ? map_sync_generic(req.desired_access) : map_resource_generic(req.desired_access);
-  if (access == 0) return STATUS_ACCESS_DENIED;
+  if (access == 0 || (options_.access_checks && (access & STANDARD_RIGHTS_READ) == 0)) return STATUS_ACCESS_DENIED;
   UniqueFd read_end;
   if (const int32_t s = new_nt_handle(object, access, read_end); s != STATUS_SUCCESS) return s;
   c.fds_out.push_back(std::move(read_end));

@@ -331,16 +331,19 @@ int32_t Kernel::op_submit_command(Ctx& c) {
     if (lookup<std::shared_ptr<ContextObj>>(c.proc, h) == nullptr) return STATUS_INVALID_PARAMETER;
   if (req.private_data.size() > limits::kMaxPrivateData) return STATUS_INVALID_PARAMETER;
   if ((req.flags & ~flags::kSubmitKnown) != 0) return STATUS_INVALID_PARAMETER;
+  // A broadcast goes to contexts of one device (spec §9).
+  const auto contexts = contexts_of(c.proc, req.contexts);
+  for (const ContextObj* ctx : contexts)
+    if (ctx->device != contexts.front()->device) return STATUS_INVALID_PARAMETER;
   // The command buffer: whole commands in an allocation the caller holds.
   if (req.command_length == 0 || req.command_length % 4 != 0 || req.command_length > limits::kMaxCommandBytes ||
-      req.command_buffer % 4 != 0 || allocation_at(c.proc, req.command_buffer, req.command_length, false) == nullptr)
+      req.command_buffer % 4 != 0 || reach(c.proc, req.command_buffer, req.command_length, false) != STATUS_SUCCESS)
     return STATUS_INVALID_PARAMETER;
   // Taken at submission: what the process writes there later does not matter.
   Packet p;
   p.words.resize(req.command_length / 4);
   std::memcpy(p.words.data(), vram_->at(req.command_buffer), req.command_length);
   if (const int32_t s = validate_commands(c.proc, p.words); s != STATUS_SUCCESS) return s;
-  const auto contexts = contexts_of(c.proc, req.contexts);
   for (size_t k = 0; k + 1 < contexts.size(); ++k) submit(*contexts[k], Packet(p));
   submit(*contexts.back(), std::move(p));
   return STATUS_SUCCESS;

@@ -394,32 +394,60 @@ bool McModel::can_accept(uint64_t addr, bool write) const {
 }
 
 bool McModel::accept_late(unsigned port, const McRequest& r) {
+  const std::pair<unsigned, McRequest> one{port, r};
+  return accept_late(std::span(&one, 1)) != 0;
+}
+
+uint64_t McModel::accept_late(std::span<const std::pair<unsigned, McRequest>> offers) {
   Impl& m = *impl_;
-  if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
-  if (m.now == 0 || m.offers[port].held) return false;
+  if (offers.size() > 64) throw std::out_of_range("memory controller model: more than 64 offers at once");
+  uint64_t accepted = 0;
+  if (m.now == 0) return 0;
   const uint64_t t = m.now - 1;
-  unsigned c = 0;
-  const QueueEntry e = m.decode(r, port, &c);
-  Channel& k = m.ch[c];
-  if (k.push_cycle == t) return false;  // the channel took another request in that cycle
-  // The queue at the start of cycle t: what is left now, plus the entry that left in t.
-  const TransactionQueue& q = k.queue;
-  const bool left = k.pop_cycle == t;
-  if (q.size() + (left ? 1u : 0u) >= m.cfg.queue_depth) return false;
-  if (q.hazard(e.key, e.write)) return false;
-  if (left && k.popped.key == e.key && (e.write || k.popped.write)) return false;
-  const uint64_t req = uint64_t{1} << port;
-  k.arb.update(req, static_cast<int>(port), true);
-  k.last_accept_visit = t;
-  k.waiting_after = 0;
-  k.push_cycle = t;
-  ++m.outstanding;
-  ++k.stats.accepted;
-  m.events.push_back(McEvent{McEvent::Kind::Accepted, e.write, static_cast<uint16_t>(port), e.id, t, e.tag});
-  const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
-  k.queue.push(e, hit);
-  k.wake = std::min(k.wake, std::max(m.now, m.earliest(k, e, hit)));
-  return true;
+  // Per channel: the ports offering to it (indices into offers by port).
+  std::vector<std::pair<unsigned, QueueEntry>> decoded;
+  std::vector<unsigned> chan;
+  decoded.reserve(offers.size());
+  for (const auto& [port, r] : offers) {
+    if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
+    unsigned c = 0;
+    decoded.emplace_back(port, m.decode(r, port, &c));
+    chan.push_back(c);
+  }
+  for (size_t i = 0; i < offers.size(); ++i) {
+    const unsigned c = chan[i];
+    if (std::find(chan.begin(), chan.begin() + static_cast<ptrdiff_t>(i), c) != chan.begin() + static_cast<ptrdiff_t>(i))
+      continue;  // channel done with an earlier index
+    Channel& k = m.ch[c];
+    uint64_t req = 0;
+    for (size_t j = i; j < offers.size(); ++j) {
+      if (chan[j] == c && !m.offers[decoded[j].first].held) req |= uint64_t{1} << decoded[j].first;
+    }
+    if (req == 0 || k.push_cycle == t) continue;  // the channel took another request in that cycle
+    if (t > k.last_accept_visit + 1 && (k.waiting_after >> 1) == 0) k.arb.idle_others();
+    const int g = k.arb.grant(req);
+    size_t gi = i;
+    while (decoded[gi].first != static_cast<unsigned>(g) || chan[gi] != c) ++gi;
+    const QueueEntry& e = decoded[gi].second;
+    // The queue at the start of cycle t: what is left now, plus the entry that left in t.
+    const TransactionQueue& q = k.queue;
+    const bool left = k.pop_cycle == t;
+    const bool ack = q.size() + (left ? 1u : 0u) < m.cfg.queue_depth && !q.hazard(e.key, e.write) &&
+                     !(left && k.popped.key == e.key && (e.write || k.popped.write));
+    k.arb.update(req, g, ack);
+    k.last_accept_visit = t;
+    k.waiting_after = ack ? req & ~(uint64_t{1} << g) : req;
+    if (!ack) continue;
+    k.push_cycle = t;
+    ++m.outstanding;
+    ++k.stats.accepted;
+    m.events.push_back(McEvent{McEvent::Kind::Accepted, e.write, static_cast<uint16_t>(g), e.id, t, e.tag});
+    const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
+    k.queue.push(e, hit);
+    k.wake = std::min(k.wake, std::max(m.now, m.earliest(k, e, hit)));
+    accepted |= uint64_t{1} << gi;
+  }
+  return accepted;
 }
 
 void McModel::advance(uint64_t until) { impl_->advance(until); }

@@ -1,5 +1,5 @@
 // The response side of a channel: a first-word-fall-through FIFO over a RAM
-// with a registered read (the RTL's kmt_mc_fifo). An entry written in cycle
+// with a registered read (the RTL's kmt_fifo with OutReg = 1). An entry written in cycle
 // p reaches the output register two cycles later; after the output is taken
 // in cycle h the next entry shows in h + 1. So the head is visible from
 // max(push + 2, last taken + 1), which is all the model needs to know.

@@ -207,9 +207,10 @@ class Kernel {
   bool write_packets(HwRing& ring);
   void ring_fault(HwRing& ring);
   std::shared_ptr<Allocation> new_allocation();
-  // Where in VRAM `bytes` at `va` lie inside one allocation this process
-  // holds (with write access if `write`); nullptr otherwise.
-  const Allocation* allocation_at(Process& process, uint64_t va, uint64_t bytes, bool write);
+  // Whether [va, va + bytes) lies in one allocation the process holds (for
+  // a write: holds with SHARED_ALLOCATION_WRITE): SUCCESS, ACCESS_DENIED
+  // (it holds it read-only) or INVALID_PARAMETER (it does not hold it).
+  int32_t reach(Process& process, uint64_t va, uint64_t bytes, bool write);
   int32_t validate_commands(Process& process, std::span<const uint32_t> words);
 
   DeviceAccess& hw_;

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "kmtsim/dram/address_map.h"
@@ -120,6 +121,12 @@ class McModel {
   // entered at the end of that cycle. False also when the channel already
   // accepted a request in that cycle, or the port holds one.
   bool accept_late(unsigned port, const McRequest& r);
+  // The same for requests of several ports offered together in cycle
+  // now() - 1 (at most one per port): each channel's arbiter picks among
+  // those sent to it, as in the RTL (port 0 first within its cap, the others
+  // round robin), and the pick is taken if the queue allowed it. Returns the
+  // accepted ones as a mask over `offers`' indices.
+  uint64_t accept_late(std::span<const std::pair<unsigned, McRequest>> offers);
 
   // Simulates cycles now() .. until-1; their events are appended to events().
   void advance(uint64_t until);
