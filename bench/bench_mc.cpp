@@ -97,18 +97,12 @@ Result run(const std::string& workload, dram::RefreshMode mode, uint64_t warmup,
 // The model alone, clocked in a plain loop: sequential reads on every port, read
 // data echoed back CL cycles after each RD, no checker or scoreboard.
 double model_only_speed(uint64_t cycles) {
-  VerilatedContext ctx;
-  Vkmt_mc_hbm2 m(&ctx, "mc");
+  VlModel<Vkmt_mc_hbm2> vm("mc", "");
+  Vkmt_mc_hbm2& m = *vm;
   const hwd::Preset& pr = hwd::kHbm2;
   hwd::pack_timing(pr.timing, m.cfg_i.data(), (hwd::kTimingBits + 31) / 32);
   m.per_bank_ref_i = 0;
-  m.rst_ni = 0;
-  m.eval();
-  m.clk_i = 1;
-  m.eval();
-  m.clk_i = 0;
-  m.rst_ni = 1;
-  m.eval();
+  vm.reset();
   const unsigned ports = KMT_MC_HBM2_NumPorts, ch = KMT_MC_HBM2_NumCh;
   std::vector<uint64_t> next(ports);
   for (unsigned k = 0; k < ports; ++k) next[k] = (uint64_t{k} << 28) + uint64_t{k} * 16 * 64;
@@ -134,7 +128,6 @@ double model_only_speed(uint64_t cycles) {
     m.eval();
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m.final();
   return static_cast<double>(cycles) / s;
 }
 

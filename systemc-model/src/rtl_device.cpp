@@ -2,6 +2,7 @@
 // before any SystemC header, or verilated.h takes this for a SystemC build.
 #include "Vkmt_device.h"
 #include "verilated.h"
+#include "verilated_fst_c.h"
 
 #include "rtl_device.h"
 
@@ -59,7 +60,14 @@ RtlDevice::RtlDevice(const sc_core::sc_module_name& name, const DeviceConfig& co
 
   context_->commandArgs(0, static_cast<const char**>(nullptr));
   skip_idle_ = std::getenv("KMTSIM_RTL_TICK_IDLE") == nullptr;
+  const char* fst_path = std::getenv("KMTSIM_FST");
+  if (fst_path != nullptr && *fst_path != '\0') context_->traceEverOn(true);
   top_ = std::make_unique<Vkmt_device>(context_.get(), "kmt_device");
+  if (fst_path != nullptr && *fst_path != '\0') {
+    fst_ = std::make_unique<VerilatedFstC>();
+    top_->trace(fst_.get(), 99);
+    fst_->open(fst_path);
+  }
   // Reset: a falling edge of rst_ni (the model starts with it low, which is
   // no edge) and a clock edge while it is low, as mc_harness does.
   top_->clk_i = 0;
@@ -85,6 +93,7 @@ RtlDevice::RtlDevice(const sc_core::sc_module_name& name, const DeviceConfig& co
 }
 
 RtlDevice::~RtlDevice() {
+  if (fst_) fst_->close();
   if (top_) top_->final();
 }
 
@@ -99,6 +108,7 @@ void RtlDevice::tick() {
   m.timebase_i = cycle_;
   m.clk_i = 0;
   m.eval();
+  if (fst_) fst_->dump(2 * cycle_);
   pins_->sample(m, cycle_);
   req_ready_ = m.host_req_ready_o;
   rsp_valid_ = m.host_rsp_valid_o;
@@ -114,6 +124,7 @@ void RtlDevice::tick() {
   check_dram();
   m.clk_i = 1;
   m.eval();
+  if (fst_) fst_->dump(2 * cycle_ + 1);
   ++cycle_;
 }
 

@@ -13,6 +13,8 @@
 // refresh falls due, or a coalescing time limit runs out): skipping is exact.
 // A quiet device leaves no pending SystemC activity, except a wake-up at a
 // coalescing time limit. KMTSIM_RTL_TICK_IDLE set: every cycle is clocked.
+// KMTSIM_FST=path: an FST waveform of every clocked cycle goes there
+// (skipped cycles are a gap in time).
 //
 // Probes (Device::set_probe) are sampled from the trace outputs of
 // kmt_device (prb_*) in every clocked cycle, at that cycle's time, and
@@ -27,6 +29,7 @@
 
 class Vkmt_device;
 class VerilatedContext;
+class VerilatedFstC;
 
 namespace kmtsim::dram {
 class AddressMap;
@@ -64,6 +67,7 @@ class RtlDevice final : public Device {
 
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Vkmt_device> top_;
+  std::unique_ptr<VerilatedFstC> fst_;
   std::unique_ptr<dram::AddressMap> map_;
   std::unique_ptr<dram::DramModel> dram_;
   std::unique_ptr<dram::RtlDramPins<Vkmt_device>> pins_;

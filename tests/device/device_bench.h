@@ -10,6 +10,9 @@
 
 #include <sys/mman.h>
 
+#include "ring_commands.h"
+#include "waves_on_failure.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -56,6 +59,7 @@ class DeviceBench {
     device_ = sc::make_device(backend, (name + "_device").c_str(), config);
     host_ = std::make_unique<sc::Host>((name + "_host").c_str(), *device_, link);
     rings_.resize(config.num_rings);
+    if (backend == sc::Backend::Rtl) waves_possible() = true;
   }
   ~DeviceBench() { ::munmap(vram_, bytes_); }
 
@@ -163,28 +167,16 @@ class DeviceBench {
   uint32_t rptr(unsigned r) { return rd(reg::RING_RPTR_AT(r)); }
   SoftRing& soft(unsigned r) { return rings_[r]; }
 
-  static uint32_t header(hw::CpOpcode op, uint32_t low = 0) { return (uint32_t{static_cast<uint8_t>(op)} << 24) | low; }
-  static std::vector<uint32_t> signal(uint32_t f, uint64_t v) {
-    return {header(hw::CpOpcode::SIGNAL, f), static_cast<uint32_t>(v), static_cast<uint32_t>(v >> 32)};
-  }
-  static std::vector<uint32_t> wait(uint32_t f, uint64_t v) {
-    return {header(hw::CpOpcode::WAIT, f), static_cast<uint32_t>(v), static_cast<uint32_t>(v >> 32)};
-  }
-  static std::vector<uint32_t> copy(uint64_t dst, uint64_t src, uint32_t bytes) {
-    return {header(hw::CpOpcode::COPY), static_cast<uint32_t>(dst), static_cast<uint32_t>(dst >> 32),
-            static_cast<uint32_t>(src), static_cast<uint32_t>(src >> 32), bytes};
-  }
+  // Ring commands (ring_commands.h).
+  static uint32_t header(hw::CpOpcode op, uint32_t low = 0) { return cmd::header(op, low); }
+  static std::vector<uint32_t> signal(uint32_t f, uint64_t v) { return cmd::signal(f, v); }
+  static std::vector<uint32_t> wait(uint32_t f, uint64_t v) { return cmd::wait(f, v); }
+  static std::vector<uint32_t> copy(uint64_t dst, uint64_t src, uint32_t bytes) { return cmd::copy(dst, src, bytes); }
   static std::vector<uint32_t> fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
-    return {header(hw::CpOpcode::FILL), static_cast<uint32_t>(dst), static_cast<uint32_t>(dst >> 32), bytes, pattern};
+    return cmd::fill(dst, bytes, pattern);
   }
-  static std::vector<uint32_t> timestamp(uint64_t dst) {
-    return {header(hw::CpOpcode::TIMESTAMP), static_cast<uint32_t>(dst), static_cast<uint32_t>(dst >> 32)};
-  }
-  static std::vector<uint32_t> nop(uint32_t skip = 0) {
-    std::vector<uint32_t> w{header(hw::CpOpcode::NOP, skip)};
-    w.resize(1 + skip, 0xDEADBEEF);
-    return w;
-  }
+  static std::vector<uint32_t> timestamp(uint64_t dst) { return cmd::timestamp(dst); }
+  static std::vector<uint32_t> nop(uint32_t skip = 0) { return cmd::nop(skip); }
 
  private:
   uint64_t bytes_;

@@ -2,6 +2,7 @@
 // docs/registers.md), on the backend KMTSIM_TEST_BACKEND names. Exact
 // results: fence values, records and their order, bytes in VRAM.
 #include "device_bench.h"
+#include "random_streams.h"
 #include "../support/seed.h"
 
 #include <algorithm>
@@ -374,41 +375,9 @@ TEST_CASE("Random command streams on two rings match a reference of memory and f
   for (auto& x : ref) x = static_cast<uint8_t>(rng());
   std::memcpy(v + kData, ref.data(), ref.size());
   std::vector<uint64_t> fences(64, 0);
+  const RandomStreamArea area{kData, 0x8000, 32};
   for (int round = 0; round < 40; ++round) {
-    // Each ring works on its own half of the scratch area, so the reference
-    // does not depend on how the two interleave.
-    for (unsigned r = 0; r < 2; ++r) {
-      std::vector<uint32_t> words;
-      const uint64_t half = kData + r * 0x8000;
-      for (int k = 0; k < 6; ++k) {
-        const uint32_t len = 4 * (1 + static_cast<uint32_t>(rng() % 200));
-        const uint64_t dst = half + 4 * (rng() % ((0x8000 - len) / 4));
-        switch (rng() % 4) {
-          case 0: {
-            const uint64_t src = half + 4 * (rng() % ((0x8000 - len) / 4));
-            if (src < dst + len && dst < src + len) break;  // overlap is undefined
-            words = words + DeviceBench::copy(dst, src, len);
-            std::memmove(&ref[dst - kData], &ref[src - kData], len);
-            break;
-          }
-          case 1: {
-            const uint32_t pat = static_cast<uint32_t>(rng());
-            words = words + DeviceBench::fill(dst, len, pat);
-            for (uint32_t o = 0; o < len; o += 4) std::memcpy(&ref[dst - kData + o], &pat, 4);
-            break;
-          }
-          case 2: {
-            const uint32_t f = static_cast<uint32_t>(r * 32 + rng() % 32);
-            const uint64_t val = rng() % 1000;
-            words = words + DeviceBench::signal(f, val);
-            fences[f] = std::max(fences[f], val);
-            break;
-          }
-          default: words = words + DeviceBench::nop(static_cast<uint32_t>(rng() % 4)); break;
-        }
-      }
-      b.submit(r, words);
-    }
+    for (unsigned r = 0; r < 2; ++r) b.submit(r, random_batch(rng, r, area, ref, fences));
     b.settle();
   }
   CHECK(std::memcmp(v + kData, ref.data(), ref.size()) == 0);

@@ -10,12 +10,6 @@
 // sampled, then the rising edge ends the cycle.
 #pragma once
 
-#include <verilated.h>
-#include <verilated_fst_c.h>
-#if KMTSIM_MC_COVERAGE
-#include <verilated_cov.h>
-#include <unistd.h>
-#endif
 
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +28,7 @@
 #include "kmtsim/dram/vl_bits.h"
 #include "kmtsim/hw/dram_presets.h"
 #include "mc_configs.h"
+#include "vl_model.h"
 
 namespace kmtsim::test {
 
@@ -72,24 +67,6 @@ struct Completion {
   uint64_t seq;  // acceptance order, over all ports
 };
 
-// In a coverage build (test_mc_cov), writes a context's coverage counts to
-// $KMTSIM_COVERAGE_DIR (default: the working directory), one file per model.
-inline void write_coverage([[maybe_unused]] VerilatedContext& ctx) {
-#if KMTSIM_MC_COVERAGE
-  static unsigned n = 0;
-  const char* dir = std::getenv("KMTSIM_COVERAGE_DIR");
-  const std::string path = std::string(dir != nullptr ? dir : ".") + "/cov_" + std::to_string(::getpid()) + "_" +
-                           std::to_string(n++) + ".dat";
-  ctx.coveragep()->write(path.c_str());
-#endif
-}
-
-// Where a dump goes: KMTSIM_FST if set, else nothing (the caller may ask for one).
-inline std::string fst_request_path() {
-  const char* p = std::getenv("KMTSIM_FST");
-  return p != nullptr ? std::string(p) : std::string();
-}
-
 template <class Model>
 class McHarness {
  public:
@@ -112,15 +89,8 @@ class McHarness {
               dram::CheckerOptions{o.refresh, 8}),
         pins_(dram_, map_, p.channels, p.data_w),
         rng_(o.seed),
+        model_("mc", o.fst_path),
         ports_(p.ports) {
-    ctx_ = std::make_unique<VerilatedContext>();
-    if (!opt_.fst_path.empty()) ctx_->traceEverOn(true);
-    model_ = std::make_unique<Model>(ctx_.get(), "mc");
-    if (!opt_.fst_path.empty()) {
-      fst_ = std::make_unique<VerilatedFstC>();
-      model_->trace(fst_.get(), 99);
-      fst_->open(opt_.fst_path.c_str());
-    }
     const hwd::Timing& mt = opt_.mc_timing != nullptr ? *opt_.mc_timing : p.preset->timing;
     hwd::pack_timing(mt, model_->cfg_i.data(), (hwd::kTimingBits + 31) / 32);
     model_->per_bank_ref_i = opt_.refresh == dram::RefreshMode::PerBank;
@@ -136,11 +106,6 @@ class McHarness {
     reset();
   }
 
-  ~McHarness() {
-    if (fst_) fst_->close();
-    model_->final();
-    write_coverage(*ctx_);
-  }
 
   McHarness(const McHarness&) = delete;
   McHarness& operator=(const McHarness&) = delete;
@@ -219,30 +184,22 @@ class McHarness {
     // Read data due this cycle.
     pins_.drive(m, cycle_);
     m.timebase_i = cycle_;
-    m.clk_i = 0;
-    m.eval();
-    if (fst_) fst_->dump(2 * cycle_);
-
-    // The cycle's outputs.
-    for (unsigned c = 0; c < p_.channels; ++c) {
-      const auto cmd = static_cast<Cmd>(get_bits(m.dram_cmd_o, 3 * c, 3));
-      if (get_bits(m.dram_cmd_valid_o, c, 1) != (cmd != Cmd::NOP)) {
-        error("channel " + std::to_string(c) + ": dram_cmd_valid_o disagrees with dram_cmd_o");
+    model_.clock(cycle_, [this](Model& low) {
+      // The cycle's outputs.
+      for (unsigned c = 0; c < p_.channels; ++c) {
+        const auto cmd = static_cast<Cmd>(get_bits(low.dram_cmd_o, 3 * c, 3));
+        if (get_bits(low.dram_cmd_valid_o, c, 1) != (cmd != Cmd::NOP)) {
+          error("channel " + std::to_string(c) + ": dram_cmd_valid_o disagrees with dram_cmd_o");
+        }
       }
-    }
-    pins_.sample(m, cycle_);
-    quiet_ = m.quiet_o;
-    wake_ = m.wake_o;
-    for (unsigned p = 0; p < p_.ports; ++p) {
-      Port& port = ports_[p];
-      if (get_bits(m.req_valid_i, p, 1) && get_bits(m.req_ready_o, p, 1)) accept(p);
-      if (get_bits(m.rsp_valid_o, p, 1) && get_bits(m.rsp_ready_i, p, 1)) respond(p);
-      (void)port;
-    }
-
-    m.clk_i = 1;
-    m.eval();
-    if (fst_) fst_->dump(2 * cycle_ + 1);
+      pins_.sample(low, cycle_);
+      quiet_ = low.quiet_o;
+      wake_ = low.wake_o;
+      for (unsigned p = 0; p < p_.ports; ++p) {
+        if (get_bits(low.req_valid_i, p, 1) && get_bits(low.req_ready_o, p, 1)) accept(p);
+        if (get_bits(low.rsp_valid_o, p, 1) && get_bits(low.rsp_ready_i, p, 1)) respond(p);
+      }
+    });
     ++cycle_;
   }
 
@@ -400,9 +357,7 @@ class McHarness {
   dram::DramModel dram_;
   dram::RtlDramPins<Model> pins_;
   std::mt19937_64 rng_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Model> model_;
-  std::unique_ptr<VerilatedFstC> fst_;
+  VlModel<Model> model_;
   std::vector<Port> ports_;
   std::unordered_map<uint64_t, Outstanding> outstanding_;
   std::unordered_map<uint64_t, std::vector<uint32_t>> shadow_;

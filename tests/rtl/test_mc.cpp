@@ -144,51 +144,21 @@ struct ArbRef {
   }
 };
 
-VerilatedContext& traced(VerilatedContext& c, bool on) {
-  if (on) c.traceEverOn(true);
-  return c;
-}
-
 struct ArbBench {
-  VerilatedContext ctx;
-  std::unique_ptr<Vkmt_mc_arb> mp;
-  std::unique_ptr<VerilatedFstC> fst;
+  VlModel<Vkmt_mc_arb> mp;
   Vkmt_mc_arb& m;
   uint32_t onehot = 0;  // gnt_o in the last cycle
   uint64_t t = 0;
-  explicit ArbBench(const std::string& fst_path = fst_request_path())
-      : mp(std::make_unique<Vkmt_mc_arb>(&traced(ctx, !fst_path.empty()), "arb")), m(*mp) {
-    if (!fst_path.empty()) {
-      fst = std::make_unique<VerilatedFstC>();
-      m.trace(fst.get(), 99);
-      fst->open(fst_path.c_str());
-    }
-    m.rst_ni = 0;
-    m.clk_i = 0;
-    m.eval();
-    m.clk_i = 1;
-    m.eval();
-    m.clk_i = 0;
-    m.rst_ni = 1;
-    m.eval();
-  }
-  ~ArbBench() {
-    if (fst) fst->close();
-    write_coverage(ctx);
-  }
+  explicit ArbBench(const std::string& fst_path = fst_request_path()) : mp("arb", fst_path), m(*mp) { mp.reset(); }
   // Drives one cycle; returns the granted index or -1.
   int cycle(uint32_t req, bool ack) {
     m.req_i = req;
     m.ack_i = ack;
-    m.clk_i = 0;
-    m.eval();
-    if (fst) fst->dump(2 * t);
-    const int g = m.gnt_valid_o ? static_cast<int>(m.gnt_idx_o) : -1;
-    onehot = m.gnt_o;
-    m.clk_i = 1;
-    m.eval();
-    if (fst) fst->dump(2 * t + 1);
-    ++t;
+    int g = -1;
+    mp.clock(t++, [&](Vkmt_mc_arb& low) {
+      g = low.gnt_valid_o ? static_cast<int>(low.gnt_idx_o) : -1;
+      onehot = low.gnt_o;
+    });
     return g;
   }
 };

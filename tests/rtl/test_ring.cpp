@@ -3,6 +3,8 @@
 // table behind its fence-engine port and a DMA engine that takes every
 // command at once. Each malformed command, bad write pointer and bad ring
 // placement halts the ring with its RING_STATUS, and RESET recovers.
+// KMTSIM_FST dumps a waveform; a failing case is re-run into <case>.fst
+// automatically (each bench of a case numbered after the first).
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -14,7 +16,8 @@
 #include "Vkmt_ring.h"
 #include "kmtsim/dram/vl_bits.h"
 #include "kmtsim/hw/regs.h"
-#include "verilated.h"
+#include "ring_commands.h"
+#include "vl_model.h"
 
 namespace {
 
@@ -25,6 +28,7 @@ using Err = kmtsim::hw::RingError;
 using State = kmtsim::hw::RingState;
 using kmtsim::dram::get_bits;
 using kmtsim::dram::set_words;
+using kmtsim::test::VlModel;
 
 constexpr unsigned kNumFences = 64;     // the model's parameters (tests/rtl/CMakeLists.txt)
 constexpr unsigned kLineBytes = 64;     // DataW 512
@@ -36,14 +40,13 @@ uint32_t off(uint32_t ring_reg) { return ring_reg - reg::RING_BASE_LO; }
 
 class RingBench {
  public:
-  RingBench() : ctx_(std::make_unique<VerilatedContext>()), m_(std::make_unique<Vkmt_ring>(ctx_.get(), "ring")) {
+  RingBench() : m_("ring") {
     m_->clk_i = 0;
     m_->rst_ni = 0;
     m_->eval();
     m_->rst_ni = 1;
     m_->eval();
   }
-  ~RingBench() { m_->final(); }
 
   // One cycle: inputs, the low phase, the handshakes, the rising edge.
   void step() {
@@ -67,23 +70,21 @@ class RingBench {
     m.upd_fence_i = upd_fence_;
     m.upd_value_i = upd_fence_ < kNumFences ? fences_[upd_fence_] : 0;
     upd_ = false;
-    m.clk_i = 0;
-    m.eval();
-    if (m.fetch_valid_o) fetches_.push_back({m.fetch_addr_o, cycle_ + kFetchLatency});
-    if (m.fe_valid_o) {
-      const unsigned f = m.fe_fence_o;
-      if (m.fe_op_o == 0) {
-        fe_rsp_ = true;
-        fe_rsp_value_ = fences_[f];
-      } else {
-        fences_[f] = std::max(fences_[f], m.fe_value_o);
-        signals_.push_back(f);
+    m_.clock(cycle_, [this](Vkmt_ring& low) {
+      if (low.fetch_valid_o) fetches_.push_back({low.fetch_addr_o, cycle_ + kFetchLatency});
+      if (low.fe_valid_o) {
+        const unsigned f = low.fe_fence_o;
+        if (low.fe_op_o == 0) {
+          fe_rsp_ = true;
+          fe_rsp_value_ = fences_[f];
+        } else {
+          fences_[f] = std::max(fences_[f], low.fe_value_o);
+          signals_.push_back(f);
+        }
       }
-    }
-    if (m.dma_valid_o) ++dma_commands_;
-    if (m.halt_o) ++halts_;
-    m.clk_i = 1;
-    m.eval();
+      if (low.dma_valid_o) ++dma_commands_;
+      if (low.halt_o) ++halts_;
+    });
     m.reg_we_i = 0;
     ++cycle_;
   }
@@ -137,10 +138,8 @@ class RingBench {
   unsigned dma_commands() const { return dma_commands_; }
   size_t fetches_pending() const { return fetches_.size(); }
 
-  static uint32_t header(Op op, uint32_t low = 0) { return (uint32_t{static_cast<uint8_t>(op)} << 24) | low; }
-  static std::vector<uint32_t> signal(uint32_t f, uint64_t v) {
-    return {header(Op::SIGNAL, f), static_cast<uint32_t>(v), static_cast<uint32_t>(v >> 32)};
-  }
+  static uint32_t header(Op op, uint32_t low = 0) { return kmtsim::test::cmd::header(op, low); }
+  static std::vector<uint32_t> signal(uint32_t f, uint64_t v) { return kmtsim::test::cmd::signal(f, v); }
 
  private:
   uint32_t word(uint64_t addr) const {
@@ -151,8 +150,7 @@ class RingBench {
     uint64_t addr;
     uint64_t due;
   };
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vkmt_ring> m_;
+  VlModel<Vkmt_ring> m_;
   std::map<uint64_t, uint32_t> mem_;
   std::deque<Fetch> fetches_;
   uint64_t fences_[kNumFences] = {};

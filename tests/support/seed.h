@@ -5,10 +5,18 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <random>
 #include <string>
 
 namespace kmtsim::test {
+
+// The seed test_seed() gave last in this process (a re-run of a failing case
+// is given it again).
+inline std::optional<uint64_t>& last_test_seed() {
+  static std::optional<uint64_t> seed;
+  return seed;
+}
 
 inline uint64_t test_seed(const char* what) {
   uint64_t seed = 0;
@@ -21,6 +29,7 @@ inline uint64_t test_seed(const char* what) {
   std::printf("%s: seed %llu (repeat with KMTSIM_SEED=%llu)\n", what, static_cast<unsigned long long>(seed),
               static_cast<unsigned long long>(seed));
   std::fflush(stdout);
+  last_test_seed() = seed;
   return seed;
 }
 
