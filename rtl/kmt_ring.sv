@@ -9,7 +9,10 @@
 // Fetch: one line buffer and at most one line read in flight (memory port
 // 1, through the device's fetch arbiter). A line read at unwrapped position
 // f holds the words from f up to min(f + line, uw_q at the request): words a
-// later doorbell adds to the same line are read again.
+// later doorbell adds to the same line are read again. The buffer keeps the
+// line's number (the position's bits above the line offset) and how many of
+// its bytes are held (0 to a line): the same test as p - lo < hi - lo on the
+// byte range [lo, hi) it stands for, without the 32-bit subtractions.
 //
 // Parse: one word a cycle from the line buffer into the command register,
 // header first; a command of n words is taken in n cycles and runs in the
@@ -160,26 +163,31 @@ module kmt_ring #(
   logic [2:0]    k_q, k_d;
   logic [191:0]  cmd_q, cmd_d;
   logic          buf_valid_q, buf_valid_d;
-  logic [31:0]   buf_lo_q, buf_hi_q;
+  logic [31:LineLog2] buf_line_q, f_line_q;
+  logic [LineLog2:0]  buf_len_q, f_len_q;
   logic [DataW-1:0] buf_q;
   logic          fpend_q, fpend_d, fdisc_q, fdisc_d;
-  logic [31:0]   f_lo_q, f_hi_q;
   logic          prb_q, prb_d;
 
   // ---------------------------------------------------------------- positions
-  logic [31:0] size_mask, avail, ppos, f_lo, f_hi, word;
+  logic [31:0] size_mask, avail, ppos, f_lo, word;
+  logic [LineLog2:0] f_len;
   logic        word_exists, in_buf, word_ok, can_start;
 
   assign size_mask   = (32'd1 << size_q) - 32'd1;
   assign avail       = uw_q - ur_q;
   assign ppos        = ur_q + {27'd0, k_q, 2'b00};
   assign word_exists = {27'd0, k_q, 2'b00} < avail;
-  assign in_buf      = buf_valid_q && ((ppos - buf_lo_q) < (buf_hi_q - buf_lo_q));
+  assign in_buf      = buf_valid_q && ppos[31:LineLog2] == buf_line_q &&
+                       {1'b0, ppos[LineLog2-1:0]} < buf_len_q;
   assign word        = buf_q[ppos[LineLog2-1:2]*32 +: 32];
   assign word_ok     = word_exists && in_buf;
   assign can_start   = enable_q;  // a command not yet fully taken waits with its words
   assign f_lo        = ppos & ~32'(LineBytes - 1);
-  assign f_hi        = ((uw_q - f_lo) < 32'(LineBytes)) ? uw_q : f_lo + 32'(LineBytes);
+  // Bytes of the line at f_lo written before the last doorbell: up to uw_q
+  // when uw_q is in that line, else the whole line (uw_q - f_lo < line).
+  assign f_len       = (uw_q[31:LineLog2] == ppos[31:LineLog2]) ? {1'b0, uw_q[LineLog2-1:0]} :
+                                                                 (LineLog2+1)'(LineBytes);
 
   // ---------------------------------------------------------------- the command
   logic [31:0] c0, c1, c2, c3, c4, c5;
@@ -249,7 +257,6 @@ module kmt_ring #(
 
   // ---------------------------------------------------------------- register writes
   logic        we_base_lo, we_base_hi, we_size, we_wptr, we_control, reset_now;
-  logic [31:0] wv_size_mask;
   logic        wptr_bad, ring_bad, enable_rise;
 
   assign we_base_lo  = reg_we_i && reg_addr_i == OffBaseLo;
@@ -258,8 +265,8 @@ module kmt_ring #(
   assign we_wptr     = reg_we_i && reg_addr_i == OffWptr;
   assign we_control  = reg_we_i && reg_addr_i == OffControl;
   assign reset_now   = we_control && reg_wdata_i[kmt_regs_pkg::KMT_RING_CONTROL_RESET_LSB];
-  assign wv_size_mask = size_mask;
-  assign wptr_bad    = (reg_wdata_i[1:0] != 2'b00) || ({8'd0, reg_wdata_i[23:0]} > wv_size_mask);
+  // x > size_mask, with size_mask = 2^size - 1: x has a bit at or above size.
+  assign wptr_bad    = (reg_wdata_i[1:0] != 2'b00) || ((reg_wdata_i[23:0] & ~size_mask[23:0]) != '0);
   assign ring_bad    = (size_q < 5'd8) || (size_q > 5'd24) || !in_vram({base_q, 12'd0}, 32'd1 << size_q);
   assign enable_rise = we_control && reg_wdata_i[kmt_regs_pkg::KMT_RING_CONTROL_ENABLE_LSB] &&
                        (reset_now || !enable_q);
@@ -411,7 +418,7 @@ module kmt_ring #(
       if (ring_bad) begin
         halt     = 1'b1;
         halt_err = kmt_regs_pkg::RingErrBadRing;
-      end else if (!reset_now && {8'd0, wptr_q} > size_mask) begin
+      end else if (!reset_now && (wptr_q & ~size_mask[23:0]) != '0) begin
         halt     = 1'b1;
         halt_err = kmt_regs_pkg::RingErrBadPointer;
       end
@@ -448,10 +455,10 @@ module kmt_ring #(
       fpend_q      <= 1'b0;
       fdisc_q      <= 1'b0;
       prb_q        <= 1'b0;
-      buf_lo_q     <= '0;
-      buf_hi_q     <= '0;
-      f_lo_q       <= '0;
-      f_hi_q       <= '0;
+      buf_line_q   <= '0;
+      buf_len_q    <= '0;
+      f_line_q     <= '0;
+      f_len_q      <= '0;
     end else begin
       state_q      <= state_d;
       base_q       <= base_d;
@@ -471,12 +478,12 @@ module kmt_ring #(
       fdisc_q      <= fdisc_d;
       prb_q        <= prb_d;
       if (fetch_valid_o && fetch_ready_i) begin
-        f_lo_q <= f_lo;
-        f_hi_q <= f_hi;
+        f_line_q <= f_lo[31:LineLog2];
+        f_len_q  <= f_len;
       end
       if (fpend_q && fetch_rsp_valid_i && !fdisc_q) begin
-        buf_lo_q <= f_lo_q;
-        buf_hi_q <= f_hi_q;
+        buf_line_q <= f_line_q;
+        buf_len_q  <= f_len_q;
       end
     end
   end
