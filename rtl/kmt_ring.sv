@@ -174,10 +174,10 @@ module kmt_ring #(
   logic [LineLog2:0] f_len;
   logic        word_exists, in_buf, word_ok, can_start;
 
-  assign size_mask   = (32'd1 << size_q) - 32'd1;
+  assign size_mask   = ~(32'hFFFF_FFFF << size_q);  // 2^size - 1, without a subtractor
   assign avail       = uw_q - ur_q;
   assign ppos        = ur_q + {27'd0, k_q, 2'b00};
-  assign word_exists = {27'd0, k_q, 2'b00} < avail;
+  assign word_exists = (avail[31:5] != '0) || ({k_q, 2'b00} < avail[4:0]);
   assign in_buf      = buf_valid_q && ppos[31:LineLog2] == buf_line_q &&
                        {1'b0, ppos[LineLog2-1:0]} < buf_len_q;
   assign word        = buf_q[ppos[LineLog2-1:2]*32 +: 32];
@@ -208,8 +208,10 @@ module kmt_ring #(
   assign value    = {c2, c1};
   assign dst      = {c2, c1};
   assign src      = {c4, c3};
-  assign nop_bytes    = ({16'd0, c0[15:0]} << 2) + 32'd4;
-  assign nop_too_long = (33'(nop_bytes) + 33'd4) > (33'd1 << size_q);
+  // 4 * (1 + SKIP); too long: 4 * (1 + SKIP) + 4 > 2^size, that is
+  // 4 * (1 + SKIP) + 3 has a bit at or above size.
+  assign nop_bytes    = {13'd0, 17'(c0[15:0]) + 17'd1, 2'b00};
+  assign nop_too_long = ({nop_bytes[31:2], 2'b11} & ~size_mask) != '0;
   assign nop_whole    = avail >= nop_bytes;
   assign copy_len_bad = (c5 == '0) || (c5[1:0] != 2'b00);
   assign fill_len_bad = (c3 == '0) || (c3[1:0] != 2'b00);
