@@ -200,6 +200,8 @@ module kmt_ring #(
   logic [3:0]  cmd_err;
   logic [31:0] cmd_bytes;
   logic        copy_len_bad, fill_len_bad;
+  logic [31:0] dst_count;
+  logic        dst_ok;
 
   assign {c5, c4, c3, c2, c1, c0} = cmd_q;
   assign op       = c0[31:24];
@@ -215,6 +217,11 @@ module kmt_ring #(
   assign nop_whole    = avail >= nop_bytes;
   assign copy_len_bad = (c5 == '0) || (c5[1:0] != 2'b00);
   assign fill_len_bad = (c3 == '0) || (c3[1:0] != 2'b00);
+  // The destination's range check, one for COPY, FILL and TIMESTAMP (only
+  // the command's own opcode reads it).
+  assign dst_count    = (op == kmt_regs_pkg::CpOpCopy) ? c5 :
+                        (op == kmt_regs_pkg::CpOpFill) ? c3 : 32'd8;
+  assign dst_ok       = in_vram(dst, dst_count);
 
   always_comb begin
     cmd_err   = kmt_regs_pkg::RingErrNone;
@@ -233,7 +240,7 @@ module kmt_ring #(
           cmd_err = kmt_regs_pkg::RingErrBadLength;
         end else if (dst[1:0] != 2'b00 || src[1:0] != 2'b00) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
-        end else if (!in_vram(dst, c5) || !in_vram(src, c5)) begin
+        end else if (!dst_ok || !in_vram(src, c5)) begin
           cmd_err = kmt_regs_pkg::RingErrBadAddress;
         end
       end
@@ -242,14 +249,14 @@ module kmt_ring #(
           cmd_err = kmt_regs_pkg::RingErrBadLength;
         end else if (dst[1:0] != 2'b00) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
-        end else if (!in_vram(dst, c3)) begin
+        end else if (!dst_ok) begin
           cmd_err = kmt_regs_pkg::RingErrBadAddress;
         end
       end
       kmt_regs_pkg::CpOpTimestamp: begin
         if (dst[2:0] != 3'b000) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
-        end else if (!in_vram(dst, 32'd8)) begin
+        end else if (!dst_ok) begin
           cmd_err = kmt_regs_pkg::RingErrBadAddress;
         end
       end
