@@ -427,9 +427,10 @@ module kmt_mc_channel #(
   assign wr_credit = wack_fifo_wready;
 
   kmt_fifo #(
-    .Width  (MetaW + DataW),
-    .Depth  (RespDepth),
-    .OutReg (1'b1)
+    .Width    (MetaW + DataW),
+    .Depth    (RespDepth),
+    .OutReg   (1'b1),
+    .BlockRam (1'b1)   // read data: wide, kept out of the logic cells
   ) u_rd_fifo (
     .clk_i,
     .rst_ni,
