@@ -214,7 +214,7 @@ module kmt_ring #(
   // 4 * (1 + SKIP) + 3 has a bit at or above size.
   assign nop_bytes    = {13'd0, 17'(c0[15:0]) + 17'd1, 2'b00};
   assign nop_too_long = ({nop_bytes[31:2], 2'b11} & ~size_mask) != '0;
-  assign nop_whole    = avail >= nop_bytes;
+  assign nop_whole    = (avail[31:19] != '0) || (avail[18:0] >= nop_bytes[18:0]);  // nop_bytes <= 2^18
   assign copy_len_bad = (c5 == '0) || (c5[1:0] != 2'b00);
   assign fill_len_bad = (c3 == '0) || (c3[1:0] != 2'b00);
   // The destination's range check, one for COPY, FILL and TIMESTAMP (only
