@@ -132,6 +132,10 @@ module kmt_device #(
   localparam int unsigned NumReq   = NumRings + 1;
   localparam int unsigned CntW     = (VramLog2 + 1 > 32) ? 32 : VramLog2 + 1;
   localparam int unsigned RingW    = (NumRings > 1) ? $clog2(NumRings) : 1;
+  // The controller's wait counters: wide enough for any timing a host may
+  // write; with the ice40 timing fixed, its largest gap minus one (tRFC and
+  // tFAW, 8 cycles) fits in 3 bits (kmt_mc_gaps asserts that every gap fits).
+  localparam int unsigned McGapW   = (!TimingWritable && Preset == 2) ? 3 : kmt_mc_pkg::CntW;
 
   localparam int unsigned PortWb   = 0;
   localparam int unsigned PortRing = 1;
@@ -521,7 +525,8 @@ module kmt_device #(
     .CoBits     (CoBits),
     .CoLsb      (CoLsb),
     .QueueDepth (McQueueDepth),
-    .RespDepth  (McRespDepth)
+    .RespDepth  (McRespDepth),
+    .GapW       (McGapW)
   ) u_mc (
     .clk_i,
     .rst_ni,

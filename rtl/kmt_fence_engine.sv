@@ -202,17 +202,20 @@ module kmt_fence_engine #(
   logic [IdxW-1:0] byp_fence_q;
   logic [63:0]     byp_value_q;
   logic [63:0]     old_value, new_value;
-  logic            b_signal, b_rewind;
+  logic            b_signal, b_rewind, b_below;
 
+  // One comparator serves both the rewind test and the maximum: where the
+  // values are equal, either one is the maximum.
   assign old_value = (byp_valid_q && byp_fence_q == a_fence_q) ? byp_value_q : table_rdata_q;
+  assign b_below   = a_value_q < old_value;
   assign b_signal  = a_valid_q && (a_op_q != OpRead);
-  assign b_rewind  = a_valid_q && (a_op_q == OpStore) && (a_value_q < old_value);
+  assign b_rewind  = a_valid_q && (a_op_q == OpStore) && b_below;
 
   always_comb begin
     new_value = old_value;
     if (a_op_q == OpStore) begin
       new_value = a_value_q;
-    end else if (a_op_q == OpMax && a_value_q > old_value) begin
+    end else if (a_op_q == OpMax && !b_below) begin
       new_value = a_value_q;
     end
   end

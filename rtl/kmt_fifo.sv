@@ -12,6 +12,12 @@
 //     later (the write, then the RAM read into the register), and a full
 //     RAM takes no write.
 //
+// BlockRam = 1 asks synthesis for block RAM whatever the size (an iCE40
+// maps a small RAM to flops otherwise). Either way the RAM is marked as never
+// read at the place written in the same cycle: with OutReg = 1 that cannot
+// happen (the RAM is never both empty and full), with OutReg = 0 the bypass
+// register stands in for such a read.
+//
 // A write and a read may happen in the same cycle. clr_i empties the FIFO
 // (OutReg = 0 only; tie it low otherwise). level_o counts the words held;
 // empty_o: none, in the RAM or in the output register.
@@ -22,6 +28,7 @@ module kmt_fifo #(
   parameter int unsigned Width  = 8,
   parameter int unsigned Depth  = 4,
   parameter bit          OutReg = 1'b0,
+  parameter bit          BlockRam = 1'b0,
   localparam int unsigned PtrW = (Depth > 1) ? $clog2(Depth) : 1,
   localparam int unsigned CntW = $clog2(Depth + 1),
   localparam int unsigned LvlW = $clog2(Depth + 1 + 32'(OutReg))
@@ -42,7 +49,6 @@ module kmt_fifo #(
   output logic             empty_o
 );
 
-  logic [Width-1:0] mem_q [Depth];
   logic [PtrW-1:0]  wptr_q, wptr_d, rptr_q, rptr_d;
   logic [CntW-1:0]  cnt_q, cnt_d;   // words in mem_q
   logic             push, take;     // a word enters mem_q; the head leaves it
@@ -93,21 +99,46 @@ module kmt_fifo #(
   end
 
   // Storage has no reset: only words between the pointers are ever read.
-  always_ff @(posedge clk_i) begin
-    if (push && !clr_i) begin
-      mem_q[wptr_q] <= wdata_i;
+  // Its read port is registered: ram_rdata_q takes the word at ram_raddr in
+  // the cycles ram_ren is high.
+  logic [Width-1:0] ram_rdata_q;
+  logic [PtrW-1:0]  ram_raddr;
+  logic             ram_ren;
+
+  if (BlockRam) begin : g_bram
+    (* ram_style = "block", no_rw_check *)
+    logic [Width-1:0] mem_q [Depth];
+
+    always_ff @(posedge clk_i) begin
+      if (push && !clr_i) begin
+        mem_q[wptr_q] <= wdata_i;
+      end
+      if (ram_ren) begin
+        ram_rdata_q <= mem_q[ram_raddr];
+      end
+    end
+  end else begin : g_ram
+    (* no_rw_check *)
+    logic [Width-1:0] mem_q [Depth];
+
+    always_ff @(posedge clk_i) begin
+      if (push && !clr_i) begin
+        mem_q[wptr_q] <= wdata_i;
+      end
+      if (ram_ren) begin
+        ram_rdata_q <= mem_q[ram_raddr];
+      end
     end
   end
 
   if (OutReg) begin : g_out_reg
-    logic [Width-1:0] out_q;
-    logic             out_valid_q, out_valid_d;
+    logic out_valid_q, out_valid_d;
 
     assign wready_o = (cnt_q != CntW'(Depth));
     // Refill the output register when it is empty or being read.
     assign take     = (cnt_q != '0) && (!out_valid_q || rready_i);
     assign rvalid_o = out_valid_q;
-    assign rdata_o  = out_q;
+    assign rdata_o  = ram_rdata_q;
     assign level_o  = LvlW'(cnt_q) + LvlW'(out_valid_q);
     assign empty_o  = !out_valid_q && (cnt_q == '0);
 
@@ -128,26 +159,26 @@ module kmt_fifo #(
       end
     end
 
-    // The RAM's registered read port.
-    always_ff @(posedge clk_i) begin
-      if (take) begin
-        out_q <= mem_q[rptr_q];
-      end
-    end
+    // The output register is the RAM's read port, refilled on take.
+    assign ram_raddr = rptr_q;
+    assign ram_ren   = take;
   end else begin : g_out_comb
-    logic [Width-1:0] head_q, byp_q;
+    logic [Width-1:0] byp_q;
     logic             use_byp_q;
 
-    // head_q is mem_q[rptr_q] as it was before the last clock edge's write;
-    // byp_q is that write, when it went to the same place.
+    // The read port reads the next head every cycle: ram_rdata_q is the word
+    // at rptr_q as it was before the last clock edge's write; byp_q is that
+    // write, when it went to the same place.
+    assign ram_raddr = rptr_d;
+    assign ram_ren   = 1'b1;
+
     always_ff @(posedge clk_i) begin
-      head_q    <= mem_q[rptr_d];
       byp_q     <= wdata_i;
       use_byp_q <= push && !clr_i && (wptr_q == rptr_d);
     end
 
     assign rvalid_o = (cnt_q != '0);
-    assign rdata_o  = use_byp_q ? byp_q : head_q;
+    assign rdata_o  = use_byp_q ? byp_q : ram_rdata_q;
     // A full FIFO accepts a write in the cycle its head is read.
     assign wready_o = (cnt_q != CntW'(Depth)) || rready_i;
     assign take     = rvalid_o && rready_i;

@@ -2,7 +2,7 @@
 // ring, critical) enter a first-word-fall-through FIFO of Depth entries; one
 // that finds the FIFO full (and not popped in that cycle) is dropped, and
 // dropped_o pulses (IRQ_STATUS.OVERFLOW). Each record keeps the timebase of
-// the first cycle it is visible (its wait starts there).
+// its push; its wait starts in the next cycle, the first it is visible.
 //
 // fence_o (IRQ_STATUS.FENCE) is high while records wait and, since the FIFO
 // was last empty, the coalescing condition has held at some cycle: a
@@ -71,7 +71,7 @@ module kmt_irq #(
     .clr_i    (1'b0),
     .wvalid_i (push_i),
     .wready_o (wready),
-    .wdata_i  ({push_crit_i, push_src_i, push_ring_i, push_fence_i, push_value_i, timebase_i[31:0] + 32'd1}),
+    .wdata_i  ({push_crit_i, push_src_i, push_ring_i, push_fence_i, push_value_i, timebase_i[31:0]}),
     .rvalid_o (rvalid),
     .rready_i (pop_i),
     .rdata_o  (rdata),
@@ -101,9 +101,10 @@ module kmt_irq #(
   end
 
   // Wait of the head record (modulo 2^32: the TIME limit is below 2^24 and a
-  // waiting record is looked at no later than its deadline).
-  assign elapsed   = timebase_i[31:0] - head_ts;
-  assign time_hit  = (time_i != '0) && (elapsed >= 32'(time_i));
+  // waiting record is looked at no later than its deadline): timebase minus
+  // (push timebase + 1), which is timebase + ~push timebase.
+  assign elapsed   = timebase_i[31:0] + ~head_ts;
+  assign time_hit  = (time_i != '0) && ((elapsed[31:24] != '0) || (elapsed[23:0] >= time_i));
   assign time_left = 32'(time_i) - elapsed;
   assign count_thr = (count_i <= 8'd1) ? 9'd1 : 9'(count_i);
   assign cond      = (crit_q != '0) || (9'(level) >= count_thr) || time_hit;

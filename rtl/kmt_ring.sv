@@ -9,7 +9,10 @@
 // Fetch: one line buffer and at most one line read in flight (memory port
 // 1, through the device's fetch arbiter). A line read at unwrapped position
 // f holds the words from f up to min(f + line, uw_q at the request): words a
-// later doorbell adds to the same line are read again.
+// later doorbell adds to the same line are read again. The buffer keeps the
+// line's number (the position's bits above the line offset) and how many of
+// its bytes are held (0 to a line): the same test as p - lo < hi - lo on the
+// byte range [lo, hi) it stands for, without the 32-bit subtractions.
 //
 // Parse: one word a cycle from the line buffer into the command register,
 // header first; a command of n words is taken in n cycles and runs in the
@@ -160,26 +163,31 @@ module kmt_ring #(
   logic [2:0]    k_q, k_d;
   logic [191:0]  cmd_q, cmd_d;
   logic          buf_valid_q, buf_valid_d;
-  logic [31:0]   buf_lo_q, buf_hi_q;
+  logic [31:LineLog2] buf_line_q, f_line_q;
+  logic [LineLog2:0]  buf_len_q, f_len_q;
   logic [DataW-1:0] buf_q;
   logic          fpend_q, fpend_d, fdisc_q, fdisc_d;
-  logic [31:0]   f_lo_q, f_hi_q;
   logic          prb_q, prb_d;
 
   // ---------------------------------------------------------------- positions
-  logic [31:0] size_mask, avail, ppos, f_lo, f_hi, word;
+  logic [31:0] size_mask, avail, ppos, f_lo, word;
+  logic [LineLog2:0] f_len;
   logic        word_exists, in_buf, word_ok, can_start;
 
-  assign size_mask   = (32'd1 << size_q) - 32'd1;
+  assign size_mask   = ~(32'hFFFF_FFFF << size_q);  // 2^size - 1, without a subtractor
   assign avail       = uw_q - ur_q;
   assign ppos        = ur_q + {27'd0, k_q, 2'b00};
-  assign word_exists = {27'd0, k_q, 2'b00} < avail;
-  assign in_buf      = buf_valid_q && ((ppos - buf_lo_q) < (buf_hi_q - buf_lo_q));
+  assign word_exists = (avail[31:5] != '0) || ({k_q, 2'b00} < avail[4:0]);
+  assign in_buf      = buf_valid_q && ppos[31:LineLog2] == buf_line_q &&
+                       {1'b0, ppos[LineLog2-1:0]} < buf_len_q;
   assign word        = buf_q[ppos[LineLog2-1:2]*32 +: 32];
   assign word_ok     = word_exists && in_buf;
   assign can_start   = enable_q;  // a command not yet fully taken waits with its words
   assign f_lo        = ppos & ~32'(LineBytes - 1);
-  assign f_hi        = ((uw_q - f_lo) < 32'(LineBytes)) ? uw_q : f_lo + 32'(LineBytes);
+  // Bytes of the line at f_lo written before the last doorbell: up to uw_q
+  // when uw_q is in that line, else the whole line (uw_q - f_lo < line).
+  assign f_len       = (uw_q[31:LineLog2] == ppos[31:LineLog2]) ? {1'b0, uw_q[LineLog2-1:0]} :
+                                                                 (LineLog2+1)'(LineBytes);
 
   // ---------------------------------------------------------------- the command
   logic [31:0] c0, c1, c2, c3, c4, c5;
@@ -192,6 +200,8 @@ module kmt_ring #(
   logic [3:0]  cmd_err;
   logic [31:0] cmd_bytes;
   logic        copy_len_bad, fill_len_bad;
+  logic [31:0] dst_count;
+  logic        dst_ok;
 
   assign {c5, c4, c3, c2, c1, c0} = cmd_q;
   assign op       = c0[31:24];
@@ -200,11 +210,18 @@ module kmt_ring #(
   assign value    = {c2, c1};
   assign dst      = {c2, c1};
   assign src      = {c4, c3};
-  assign nop_bytes    = ({16'd0, c0[15:0]} << 2) + 32'd4;
-  assign nop_too_long = (33'(nop_bytes) + 33'd4) > (33'd1 << size_q);
-  assign nop_whole    = avail >= nop_bytes;
+  // 4 * (1 + SKIP); too long: 4 * (1 + SKIP) + 4 > 2^size, that is
+  // 4 * (1 + SKIP) + 3 has a bit at or above size.
+  assign nop_bytes    = {13'd0, 17'(c0[15:0]) + 17'd1, 2'b00};
+  assign nop_too_long = ({nop_bytes[31:2], 2'b11} & ~size_mask) != '0;
+  assign nop_whole    = (avail[31:19] != '0) || (avail[18:0] >= nop_bytes[18:0]);  // nop_bytes <= 2^18
   assign copy_len_bad = (c5 == '0) || (c5[1:0] != 2'b00);
   assign fill_len_bad = (c3 == '0) || (c3[1:0] != 2'b00);
+  // The destination's range check, one for COPY, FILL and TIMESTAMP (only
+  // the command's own opcode reads it).
+  assign dst_count    = (op == kmt_regs_pkg::CpOpCopy) ? c5 :
+                        (op == kmt_regs_pkg::CpOpFill) ? c3 : 32'd8;
+  assign dst_ok       = in_vram(dst, dst_count);
 
   always_comb begin
     cmd_err   = kmt_regs_pkg::RingErrNone;
@@ -223,7 +240,7 @@ module kmt_ring #(
           cmd_err = kmt_regs_pkg::RingErrBadLength;
         end else if (dst[1:0] != 2'b00 || src[1:0] != 2'b00) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
-        end else if (!in_vram(dst, c5) || !in_vram(src, c5)) begin
+        end else if (!dst_ok || !in_vram(src, c5)) begin
           cmd_err = kmt_regs_pkg::RingErrBadAddress;
         end
       end
@@ -232,14 +249,14 @@ module kmt_ring #(
           cmd_err = kmt_regs_pkg::RingErrBadLength;
         end else if (dst[1:0] != 2'b00) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
-        end else if (!in_vram(dst, c3)) begin
+        end else if (!dst_ok) begin
           cmd_err = kmt_regs_pkg::RingErrBadAddress;
         end
       end
       kmt_regs_pkg::CpOpTimestamp: begin
         if (dst[2:0] != 3'b000) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
-        end else if (!in_vram(dst, 32'd8)) begin
+        end else if (!dst_ok) begin
           cmd_err = kmt_regs_pkg::RingErrBadAddress;
         end
       end
@@ -249,7 +266,6 @@ module kmt_ring #(
 
   // ---------------------------------------------------------------- register writes
   logic        we_base_lo, we_base_hi, we_size, we_wptr, we_control, reset_now;
-  logic [31:0] wv_size_mask;
   logic        wptr_bad, ring_bad, enable_rise;
 
   assign we_base_lo  = reg_we_i && reg_addr_i == OffBaseLo;
@@ -258,8 +274,8 @@ module kmt_ring #(
   assign we_wptr     = reg_we_i && reg_addr_i == OffWptr;
   assign we_control  = reg_we_i && reg_addr_i == OffControl;
   assign reset_now   = we_control && reg_wdata_i[kmt_regs_pkg::KMT_RING_CONTROL_RESET_LSB];
-  assign wv_size_mask = size_mask;
-  assign wptr_bad    = (reg_wdata_i[1:0] != 2'b00) || ({8'd0, reg_wdata_i[23:0]} > wv_size_mask);
+  // x > size_mask, with size_mask = 2^size - 1: x has a bit at or above size.
+  assign wptr_bad    = (reg_wdata_i[1:0] != 2'b00) || ((reg_wdata_i[23:0] & ~size_mask[23:0]) != '0);
   assign ring_bad    = (size_q < 5'd8) || (size_q > 5'd24) || !in_vram({base_q, 12'd0}, 32'd1 << size_q);
   assign enable_rise = we_control && reg_wdata_i[kmt_regs_pkg::KMT_RING_CONTROL_ENABLE_LSB] &&
                        (reset_now || !enable_q);
@@ -411,7 +427,7 @@ module kmt_ring #(
       if (ring_bad) begin
         halt     = 1'b1;
         halt_err = kmt_regs_pkg::RingErrBadRing;
-      end else if (!reset_now && {8'd0, wptr_q} > size_mask) begin
+      end else if (!reset_now && (wptr_q & ~size_mask[23:0]) != '0) begin
         halt     = 1'b1;
         halt_err = kmt_regs_pkg::RingErrBadPointer;
       end
@@ -448,10 +464,10 @@ module kmt_ring #(
       fpend_q      <= 1'b0;
       fdisc_q      <= 1'b0;
       prb_q        <= 1'b0;
-      buf_lo_q     <= '0;
-      buf_hi_q     <= '0;
-      f_lo_q       <= '0;
-      f_hi_q       <= '0;
+      buf_line_q   <= '0;
+      buf_len_q    <= '0;
+      f_line_q     <= '0;
+      f_len_q      <= '0;
     end else begin
       state_q      <= state_d;
       base_q       <= base_d;
@@ -471,12 +487,12 @@ module kmt_ring #(
       fdisc_q      <= fdisc_d;
       prb_q        <= prb_d;
       if (fetch_valid_o && fetch_ready_i) begin
-        f_lo_q <= f_lo;
-        f_hi_q <= f_hi;
+        f_line_q <= f_lo[31:LineLog2];
+        f_len_q  <= f_len;
       end
       if (fpend_q && fetch_rsp_valid_i && !fdisc_q) begin
-        buf_lo_q <= f_lo_q;
-        buf_hi_q <= f_hi_q;
+        buf_line_q <= f_line_q;
+        buf_len_q  <= f_len_q;
       end
     end
   end

@@ -50,6 +50,7 @@ module kmt_mc #(
   parameter int unsigned PrioCap = 4,
   parameter int unsigned RefMaxOwed = 8,
   parameter int unsigned RefForceOwed = 4,
+  parameter int unsigned GapW = kmt_mc_pkg::CntW,  // timing counters' width: every gap - 1 must fit
   localparam int unsigned StrbW = DataW / 8,
   localparam int unsigned PortW = (NumPorts > 1) ? $clog2(NumPorts) : 1,
   localparam int unsigned ChW = (ChBits > 0) ? ChBits : 1,
@@ -196,7 +197,8 @@ module kmt_mc #(
       .RespDepth    (RespDepth),
       .StarveCap    (StarveCap),
       .RefMaxOwed   (RefMaxOwed),
-      .RefForceOwed (RefForceOwed)
+      .RefForceOwed (RefForceOwed),
+      .GapW         (GapW)
     ) u_channel (
       .clk_i,
       .rst_ni,

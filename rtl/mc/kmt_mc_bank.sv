@@ -4,11 +4,14 @@
 // the gaps that command imposes on it (its own ACT/RD/WR/PRE, and the
 // bank-group and data-bus gaps of commands to other banks). A counter at 0
 // means "allowed this cycle"; on a command it loads max(counter - 1, gap - 1).
+// The counters are GapW bits: every gap - 1 must fit (kmt_mc_gaps checks it),
+// so a counter never holds more.
 
 `default_nettype none
 
 module kmt_mc_bank #(
-  parameter int unsigned RowW = 15
+  parameter int unsigned RowW = 15,
+  parameter int unsigned GapW = kmt_mc_pkg::CntW
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -30,7 +33,7 @@ module kmt_mc_bank #(
   output logic                  quiet_o     // every wait counter has run out
 );
 
-  localparam int unsigned W = kmt_mc_pkg::CntW;
+  localparam int unsigned W = GapW;
 
   typedef enum logic {
     StIdle,
@@ -41,9 +44,9 @@ module kmt_mc_bank #(
   logic [RowW-1:0] row_q, row_d;
   logic [W-1:0]    act_q, act_d, pre_q, pre_d, ras_q, ras_d, rd_q, rd_d, wr_q, wr_d;
 
-  // tFAW is a channel-wide window, kept by the channel.
+  // tFAW is a channel-wide window, kept by the channel; above GapW the gaps are 0.
   logic unused_gaps;
-  assign unused_gaps = ^gaps_i.faw;
+  assign unused_gaps = ^gaps_i;
 
   function automatic logic [W-1:0] dec(input logic [W-1:0] c);
     dec = (c == '0) ? '0 : c - W'(1);
@@ -67,63 +70,63 @@ module kmt_mc_bank #(
         if (cmd_this_bank_i) begin
           state_d = StActive;
           row_d   = cmd_row_i;
-          act_d   = max2(act_d, gaps_i.rc);
-          pre_d   = max2(pre_d, gaps_i.ras);
-          ras_d   = max2(ras_d, gaps_i.ras);
-          rd_d    = max2(rd_d, gaps_i.rcd_rd);
-          wr_d    = max2(wr_d, gaps_i.rcd_wr);
+          act_d   = max2(act_d, W'(gaps_i.rc));
+          pre_d   = max2(pre_d, W'(gaps_i.ras));
+          ras_d   = max2(ras_d, W'(gaps_i.ras));
+          rd_d    = max2(rd_d, W'(gaps_i.rcd_rd));
+          wr_d    = max2(wr_d, W'(gaps_i.rcd_wr));
         end else if (cmd_same_group_i) begin
-          act_d = max2(act_d, gaps_i.rrd_l);
+          act_d = max2(act_d, W'(gaps_i.rrd_l));
         end else begin
-          act_d = max2(act_d, gaps_i.rrd_s);
+          act_d = max2(act_d, W'(gaps_i.rrd_s));
         end
       end
       kmt_dram_pkg::CmdRd: begin
         if (cmd_same_group_i) begin
-          rd_d = max2(rd_d, gaps_i.rd2rd_l);
-          wr_d = max2(wr_d, gaps_i.rd2wr_l);
+          rd_d = max2(rd_d, W'(gaps_i.rd2rd_l));
+          wr_d = max2(wr_d, W'(gaps_i.rd2wr_l));
         end else begin
-          rd_d = max2(rd_d, gaps_i.rd2rd_s);
-          wr_d = max2(wr_d, gaps_i.rd2wr_s);
+          rd_d = max2(rd_d, W'(gaps_i.rd2rd_s));
+          wr_d = max2(wr_d, W'(gaps_i.rd2wr_s));
         end
         if (cmd_this_bank_i) begin
-          pre_d = max2(pre_d, gaps_i.rtp);
+          pre_d = max2(pre_d, W'(gaps_i.rtp));
         end
       end
       kmt_dram_pkg::CmdWr: begin
         if (cmd_same_group_i) begin
-          wr_d = max2(wr_d, gaps_i.wr2wr_l);
-          rd_d = max2(rd_d, gaps_i.wr2rd_l);
+          wr_d = max2(wr_d, W'(gaps_i.wr2wr_l));
+          rd_d = max2(rd_d, W'(gaps_i.wr2rd_l));
         end else begin
-          wr_d = max2(wr_d, gaps_i.wr2wr_s);
-          rd_d = max2(rd_d, gaps_i.wr2rd_s);
+          wr_d = max2(wr_d, W'(gaps_i.wr2wr_s));
+          rd_d = max2(rd_d, W'(gaps_i.wr2rd_s));
         end
         if (cmd_this_bank_i) begin
-          pre_d = max2(pre_d, gaps_i.wr2pre);
+          pre_d = max2(pre_d, W'(gaps_i.wr2pre));
         end
       end
       kmt_dram_pkg::CmdPre: begin
         if (cmd_this_bank_i && state_q == StActive) begin
           state_d = StIdle;
-          act_d   = max2(act_d, gaps_i.rp);
+          act_d   = max2(act_d, W'(gaps_i.rp));
         end
       end
       kmt_dram_pkg::CmdPrea: begin
         if (state_q == StActive) begin
           state_d = StIdle;
-          act_d   = max2(act_d, gaps_i.rp);
+          act_d   = max2(act_d, W'(gaps_i.rp));
         end
       end
       kmt_dram_pkg::CmdRef: begin
-        act_d = max2(act_d, gaps_i.rfc);
+        act_d = max2(act_d, W'(gaps_i.rfc));
       end
       kmt_dram_pkg::CmdRefb: begin
         if (cmd_this_bank_i) begin
-          act_d = max2(act_d, gaps_i.rfcb);
+          act_d = max2(act_d, W'(gaps_i.rfcb));
         end else if (cmd_same_group_i) begin
-          act_d = max2(act_d, gaps_i.rrd_l);
+          act_d = max2(act_d, W'(gaps_i.rrd_l));
         end else begin
-          act_d = max2(act_d, gaps_i.rrd_s);
+          act_d = max2(act_d, W'(gaps_i.rrd_s));
         end
       end
       default: ;

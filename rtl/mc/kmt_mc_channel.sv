@@ -35,6 +35,7 @@ module kmt_mc_channel #(
   parameter int unsigned StarveCap = 16,
   parameter int unsigned RefMaxOwed = 8,
   parameter int unsigned RefForceOwed = 4,
+  parameter int unsigned GapW = kmt_mc_pkg::CntW,  // wait counters' width: every gap - 1 fits
   localparam int unsigned NumBanks = NumBg * NumBa,
   localparam int unsigned BgBits = $clog2(NumBg),
   localparam int unsigned BaBits = $clog2(NumBa),
@@ -91,14 +92,16 @@ module kmt_mc_channel #(
   localparam int unsigned MetaW = PortW + IdW;
   localparam int unsigned RespCntW = $clog2(RespDepth + 1);
   localparam int unsigned RespPtrW = (RespDepth > 1) ? $clog2(RespDepth) : 1;
-  localparam int unsigned W = kmt_mc_pkg::CntW;
+  localparam int unsigned W = GapW;
   localparam int unsigned OwedW = $clog2(RefMaxOwed + 1);
 
   // ---------------------------------------------------------------- timing
   kmt_mc_pkg::gaps_t gaps;
   logic              gaps_valid, gaps_stable;
 
-  kmt_mc_gaps u_gaps (
+  kmt_mc_gaps #(
+    .GapW (GapW)
+  ) u_gaps (
     .clk_i,
     .rst_ni,
     .cfg_i,
@@ -271,7 +274,8 @@ module kmt_mc_channel #(
 
   for (genvar b = 0; b < NumBanks; b++) begin : g_bank
     kmt_mc_bank #(
-      .RowW (RowW)
+      .RowW (RowW),
+      .GapW (GapW)
     ) u_bank (
       .clk_i,
       .rst_ni,
@@ -307,7 +311,7 @@ module kmt_mc_channel #(
       for (int unsigned k = 0; k < 4; k++) begin
         if (!faw_loaded && faw_q[k] == '0) begin
           faw_loaded = 1'b1;
-          faw_d[k]   = gaps.faw;
+          faw_d[k]   = W'(gaps.faw);
         end
       end
     end
@@ -423,9 +427,10 @@ module kmt_mc_channel #(
   assign wr_credit = wack_fifo_wready;
 
   kmt_fifo #(
-    .Width  (MetaW + DataW),
-    .Depth  (RespDepth),
-    .OutReg (1'b1)
+    .Width    (MetaW + DataW),
+    .Depth    (RespDepth),
+    .OutReg   (1'b1),
+    .BlockRam (1'b1)   // read data: wide, kept out of the logic cells
   ) u_rd_fifo (
     .clk_i,
     .rst_ni,

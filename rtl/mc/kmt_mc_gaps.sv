@@ -1,10 +1,13 @@
 // Derives a channel's command-to-command gaps from its timing configuration.
 // The configuration is static while traffic runs (CSRs written at set-up), so
-// the gaps are registered: the adders stay off the scheduling path.
+// the gaps are registered: the adders stay off the scheduling path. Every gap
+// must fit in GapW bits, the width of the wait counters that load them.
 
 `default_nettype none
 
-module kmt_mc_gaps (
+module kmt_mc_gaps #(
+  parameter int unsigned GapW = kmt_mc_pkg::CntW
+) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
   input  kmt_dram_pkg::timing_t   cfg_i,
@@ -86,6 +89,17 @@ module kmt_mc_gaps (
   assign gaps_o   = gaps_q;
   assign valid_o  = valid_q;
   assign stable_o = valid_q && (gaps_q == gaps_d);
+
+  // The wait counters are GapW bits wide: no gap may need more.
+  localparam int unsigned NumGaps = $bits(gaps_q) / W;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      for (int unsigned i = 0; i < NumGaps; i++) begin
+        assert ((gaps_q[i*W +: W] >> GapW) == '0);
+      end
+    end
+  end
 
 endmodule
 
