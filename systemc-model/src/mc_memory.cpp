@@ -1,5 +1,7 @@
 #include "mc_memory.h"
 
+#include <array>
+
 #include <stdexcept>
 #include <string>
 
@@ -83,21 +85,22 @@ uint64_t McMemory::offer_many(std::span<const MemRequest> requests, uint64_t cyc
                            " after the memory advanced to " + std::to_string(mc_.now() - 1));
   }
   run_to(cycle + 1);
-  std::vector<std::pair<unsigned, mc::McRequest>> offers;
-  std::vector<size_t> index;  // offers[k] is requests[index[k]]
+  std::array<std::pair<unsigned, mc::McRequest>, 64> offers;  // no allocation: called every cycle the device offers
+  std::array<size_t, 64> index;  // offers[k] is requests[index[k]]
+  size_t n = 0;
   for (size_t i = 0; i < requests.size(); ++i) {
     const MemRequest& r = requests[i];
     if (r.port >= offered_.size()) throw std::out_of_range("memory controller: no port " + std::to_string(r.port));
     if (offered_[r.port] == cycle + 1) continue;                   // one request a cycle per port
     if (chan_cycle_[mc_.channel_of(r.addr)] == cycle + 1) continue;  // the channel took one this cycle
     if (r.write && reads_.count(r.addr) != 0) continue;            // see the header
-    offers.emplace_back(r.port, mc::McRequest{r.addr, r.write, 0, seq_ + offers.size()});
-    index.push_back(i);
+    offers[n] = {r.port, mc::McRequest{r.addr, r.write, 0, seq_ + n}};
+    index[n++] = i;
   }
-  const uint64_t taken = mc_.accept_late(offers);
+  const uint64_t taken = mc_.accept_late(std::span(offers.data(), n));
   mc_.clear_events();  // their Accepted events
   uint64_t out = 0;
-  for (size_t k = 0; k < offers.size(); ++k) {
+  for (size_t k = 0; k < n; ++k) {
     if (((taken >> k) & 1u) == 0) continue;
     const MemRequest& r = requests[index[k]];
     offered_[r.port] = cycle + 1;
@@ -106,7 +109,7 @@ uint64_t McMemory::offer_many(std::span<const MemRequest> requests, uint64_t cyc
     if (!r.write) ++reads_[r.addr];
     out |= uint64_t{1} << index[k];
   }
-  seq_ += offers.size();
+  seq_ += n;
   return out;
 }
 

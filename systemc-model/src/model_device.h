@@ -252,7 +252,6 @@ class ModelDevice final : public Device {
   bool dma_busy_ = false;     // the engine works on dma_ (kmt_dma act_q)
   uint64_t dma_free_ = 0;     // the first cycle the engine may take a command
   uint64_t dma_last_tick_ = ~uint64_t{0};
-  bool dma_arb_armed_ = false;
   unsigned dma_rr_ = 0;
 };
 

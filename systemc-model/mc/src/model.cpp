@@ -10,6 +10,7 @@
 #include "kmtsim/mc/model.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -404,15 +405,14 @@ uint64_t McModel::accept_late(std::span<const std::pair<unsigned, McRequest>> of
   uint64_t accepted = 0;
   if (m.now == 0) return 0;
   const uint64_t t = m.now - 1;
-  // Per channel: the ports offering to it (indices into offers by port).
-  std::vector<std::pair<unsigned, QueueEntry>> decoded;
-  std::vector<unsigned> chan;
-  decoded.reserve(offers.size());
-  for (const auto& [port, r] : offers) {
+  // Each offer decoded, with its channel (called every cycle the device
+  // offers: no allocation).
+  std::array<std::pair<unsigned, QueueEntry>, 64> decoded;
+  std::array<unsigned, 64> chan;
+  for (size_t i = 0; i < offers.size(); ++i) {
+    const auto& [port, r] = offers[i];
     if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
-    unsigned c = 0;
-    decoded.emplace_back(port, m.decode(r, port, &c));
-    chan.push_back(c);
+    decoded[i] = {port, m.decode(r, port, &chan[i])};
   }
   for (size_t i = 0; i < offers.size(); ++i) {
     const unsigned c = chan[i];
