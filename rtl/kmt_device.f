@@ -1,6 +1,10 @@
-// The device's sources in the order tools that read files one by one need
-// (packages first), relative to the repository root; the build reads this list:
+// The device's sources, relative to the repository root; the build reads this
+// list. Packages come first for tools that read files one by one; a file that
+// uses a package also includes it (`include "rtl/...", guarded), so the files
+// can be read in any order from the repository root, or from anywhere with
+// -I<repository root>:
 //   verilator --lint-only -Wall --top-module kmt_device -f rtl/kmt_device.f
+//   verilator --lint-only -Wall $(find rtl -name '*.sv')
 rtl/mc/kmt_dram_pkg.sv
 rtl/mc/kmt_mc_pkg.sv
 rtl/kmt_regs_pkg.sv

@@ -22,6 +22,10 @@
 //
 // Vectors per ring are flattened, ring r at [r*W +: W].
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+`include "rtl/mc/kmt_mc_pkg.sv"
+`include "rtl/kmt_regs_pkg.sv"
+
 `default_nettype none
 
 module kmt_device #(

@@ -15,6 +15,9 @@
 // k >= NumRings read 0 and ignore writes; writes to read-only registers are
 // ignored, reads of write-only ones give 0.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+`include "rtl/kmt_regs_pkg.sv"
+
 `default_nettype none
 
 module kmt_regs #(

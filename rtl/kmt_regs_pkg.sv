@@ -2,6 +2,9 @@
 //
 // kmtsim device: host-visible register map and command encoding. The single source for rtl/kmt_regs_pkg.sv, common/include/kmtsim/hw/regs.h and docs/registers.md (scripts/gen_regs.py).
 
+`ifndef KMT_REGS_PKG_SV
+`define KMT_REGS_PKG_SV
+
 package kmt_regs_pkg;
 
   // A register package names every register and field whether or not a
@@ -219,3 +222,5 @@ package kmt_regs_pkg;
   /* verilator lint_on UNUSEDPARAM */
 
 endpackage
+
+`endif  // KMT_REGS_PKG_SV

@@ -43,6 +43,8 @@
 // flight; ENABLE takes the written value. Requests are not made in the cycle
 // of a RESET write.
 
+`include "rtl/kmt_regs_pkg.sv"
+
 `default_nettype none
 
 module kmt_ring #(

@@ -75,7 +75,7 @@ def build(part, out, seed, overrides):
     params = {**cfg["params"], **overrides}
     r["params"] = params
     chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
-    script = (f"read_verilog -sv -noassert -noassume {' '.join(sources())}; chparam {chparam} kmt_board_top; "
+    script = (f"read_verilog -sv -noassert -noassume -I{ROOT} {' '.join(sources())}; chparam {chparam} kmt_board_top; "
               f"synth_ice40 {' '.join(cfg['synth'])} -top kmt_board_top -json kmt_board_top.json; "
               f"tee -o stat.txt stat")
     rc, r["seconds"]["yosys"] = run(["yosys", "-q", "-l", "yosys.log", "-p", script], d / "yosys.out", d)

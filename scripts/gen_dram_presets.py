@@ -114,10 +114,17 @@ def timing_concat(spec, p):
     return "{" + ", ".join(parts) + "}"
 
 
+# Include guard: a file that uses the package includes it (`include
+# "rtl/mc/kmt_dram_pkg.sv", found from the repository root or an -I of it), so
+# the sources can be read in any order; the guard makes a second read empty.
+GUARD_OPEN = ["`ifndef KMT_DRAM_PKG_SV", "`define KMT_DRAM_PKG_SV", ""]
+
+
 def gen_sv(spec):
     fields = spec["timing_fields"]
     total = sum(f["width"] for f in fields)
-    out = [f"// {BANNER}", "//", f"// {spec['desc']}", "", "`default_nettype none", "", "package kmt_dram_pkg;", "",
+    out = [f"// {BANNER}", "//", f"// {spec['desc']}", "", *GUARD_OPEN, "`default_nettype none", "",
+           "package kmt_dram_pkg;", "",
            "  // A preset package names every preset whether or not a design uses it.",
            "  /* verilator lint_off UNUSEDPARAM */", "",
            "  // DRAM command bus encoding.",
@@ -148,7 +155,7 @@ def gen_sv(spec):
         out.append(f"  localparam int unsigned {pre}AddrBits = {p['_addr_bits']};")
         out.append(f"  localparam timing_t {pre}Timing = {timing_concat(spec, p)};")
         out.append("")
-    out += ["  /* verilator lint_on UNUSEDPARAM */", "", "endpackage", "", "`default_nettype wire"]
+    out += ["  /* verilator lint_on UNUSEDPARAM */", "", "endpackage", "", "`default_nettype wire", "", "`endif  // KMT_DRAM_PKG_SV"]
     return "\n".join(out) + "\n"
 
 

@@ -110,9 +110,15 @@ def load(path):
     return spec
 
 
+# Include guard: a file that uses the package includes it (`include
+# "rtl/kmt_regs_pkg.sv", found from the repository root or an -I of it), so
+# the sources can be read in any order; the guard makes a second read empty.
+GUARD_OPEN = ["`ifndef KMT_REGS_PKG_SV", "`define KMT_REGS_PKG_SV", ""]
+
+
 def gen_sv(spec):
     aw, dw = spec["addr_width"], spec["data_width"]
-    out = [f"// {BANNER}", "//", f"// {spec['desc']}", "", "package kmt_regs_pkg;", "",
+    out = [f"// {BANNER}", "//", f"// {spec['desc']}", "", *GUARD_OPEN, "package kmt_regs_pkg;", "",
            "  // A register package names every register and field whether or not a",
            "  // given design uses it, so unused names are expected here.",
            "  /* verilator lint_off UNUSEDPARAM */", "",
@@ -152,6 +158,7 @@ def gen_sv(spec):
     out.append("  /* verilator lint_on UNUSEDPARAM */")
     out.append("")
     out.append("endpackage")
+    out += ["", "`endif  // KMT_REGS_PKG_SV"]
     return "\n".join(out) + "\n"
 
 

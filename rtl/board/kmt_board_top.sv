@@ -11,6 +11,9 @@
 // bit 23, about 0.7 Hz at 12 MHz). LedActiveLow marks the LEDs that light on
 // a low pin (bit 0 irq, 1 busy, 2 heartbeat).
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+`include "rtl/kmt_regs_pkg.sv"
+
 `default_nettype none
 
 module kmt_board_top #(

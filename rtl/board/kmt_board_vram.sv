@@ -12,6 +12,8 @@
 // One RAM port: a RD uses it the cycle after the command, write data the
 // cycle it arrives; one command per cycle keeps them apart.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+
 `default_nettype none
 
 module kmt_board_vram #(

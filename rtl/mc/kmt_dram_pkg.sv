@@ -2,6 +2,9 @@
 //
 // DRAM presets of the memory controller (../shared/dram-presets.md), the DRAM command encoding and the timing configuration the controller takes as an input. The single source for rtl/mc/kmt_dram_pkg.sv and common/include/kmtsim/hw/dram_presets.h (scripts/gen_dram_presets.py).
 
+`ifndef KMT_DRAM_PKG_SV
+`define KMT_DRAM_PKG_SV
+
 `default_nettype none
 
 package kmt_dram_pkg;
@@ -148,3 +151,5 @@ package kmt_dram_pkg;
 endpackage
 
 `default_nettype wire
+
+`endif  // KMT_DRAM_PKG_SV

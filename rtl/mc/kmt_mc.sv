@@ -24,6 +24,9 @@
 //
 // Vectors per port or per channel are flattened, element i at [i*W +: W].
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+`include "rtl/mc/kmt_mc_pkg.sv"
+
 `default_nettype none
 
 module kmt_mc #(

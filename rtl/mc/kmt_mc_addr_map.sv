@@ -4,6 +4,8 @@
 // of 0 bits decodes as 0. The byte offset within a request, the rank bits
 // (one rank) and the bits above the mapped range are ignored.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+
 `default_nettype none
 
 module kmt_mc_addr_map #(

@@ -7,6 +7,9 @@
 // The counters are GapW bits: every gap - 1 must fit (kmt_mc_gaps checks it),
 // so a counter never holds more.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+`include "rtl/mc/kmt_mc_pkg.sv"
+
 `default_nettype none
 
 module kmt_mc_bank #(

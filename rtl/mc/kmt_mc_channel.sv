@@ -20,6 +20,9 @@
 // nothing, and neither does any later one before the timebase reaches
 // ref_due_o or a request arrives.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+`include "rtl/mc/kmt_mc_pkg.sv"
+
 `default_nettype none
 
 module kmt_mc_channel #(

@@ -3,6 +3,9 @@
 // the gaps are registered: the adders stay off the scheduling path. Every gap
 // must fit in GapW bits, the width of the wait counters that load them.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+`include "rtl/mc/kmt_mc_pkg.sv"
+
 `default_nettype none
 
 module kmt_mc_gaps #(

@@ -1,6 +1,11 @@
 // Memory controller: types shared by its modules. The DRAM command encoding
 // and the timing configuration come from the generated kmt_dram_pkg.
 
+`ifndef KMT_MC_PKG_SV
+`define KMT_MC_PKG_SV
+
+`include "rtl/mc/kmt_dram_pkg.sv"
+
 `default_nettype none
 
 package kmt_mc_pkg;
@@ -38,3 +43,5 @@ package kmt_mc_pkg;
 endpackage
 
 `default_nettype wire
+
+`endif  // KMT_MC_PKG_SV

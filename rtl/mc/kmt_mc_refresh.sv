@@ -22,6 +22,8 @@
 // req_o sends cmd_o / bank_o on the command bus this cycle: the command is
 // legal whenever req_o is high, and the channel always gives refresh the bus.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+
 `default_nettype none
 
 module kmt_mc_refresh #(

@@ -13,6 +13,8 @@
 // Refresh blocks ACT and column commands channel-wide (act_block_i,
 // col_block_i) or everything for the banks in bank_block_i.
 
+`include "rtl/mc/kmt_dram_pkg.sv"
+
 `default_nettype none
 
 module kmt_mc_sched #(

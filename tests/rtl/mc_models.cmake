@@ -50,7 +50,7 @@ set(KMTSIM_MC_gddr6_PARAMS NumPorts=4 NumCh=1 AddrW=32 IdW=8 DataW=2048 QueueDep
 set(KMTSIM_MC_ice40_PRESET Ice40)
 set(KMTSIM_MC_ice40_PARAMS NumPorts=5 NumCh=1 AddrW=17 IdW=8 DataW=64 QueueDepth=8 RespDepth=4 StarveCap=6 PrioCap=3)
 
-set(KMTSIM_MC_VFLAGS -Wall --assert --x-assign fast --x-initial fast -O3)
+set(KMTSIM_MC_VFLAGS -Wall --assert --x-assign fast --x-initial fast -O3 -I${PROJECT_SOURCE_DIR})
 
 # All models into one static library; with COVERAGE, Verilator line and toggle
 # coverage; CONFIGS limits the kmt_mc configurations (default: all).
