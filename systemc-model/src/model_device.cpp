@@ -23,9 +23,13 @@ constexpr unsigned kFenceRead = 3;      // + grant, table read, answer
 constexpr unsigned kDoorbell = 1;       // doorbell written -> first fetch offered
 constexpr unsigned kParseWord = 1;      // the parser takes one word a cycle
 constexpr unsigned kWaitRead = 3;       // a WAIT's first look at its fence: grant, table, answer
-constexpr unsigned kUpdate = 1;         // engine grant -> table written, WAITs released
-constexpr unsigned kToRecord = 1;       // table written (or write-back acknowledged) -> record queued
-constexpr unsigned kToWriteBack = 1;    // table written -> write-back offered
+// A signal granted in cycle t (kmt_fence_engine's A stage): the table is
+// written in t + 1 (B), the update is broadcast and the signal enters the
+// write-back queue in t + 2 (C), and that entry acts from t + 3.
+constexpr unsigned kUpdate = 1;         // engine grant -> table written
+constexpr unsigned kToBroadcast = 1;    // table written -> update broadcast: WAITs released
+constexpr unsigned kToQueued = 2;       // table written -> its write-back offered (or, with none, its record may leave)
+constexpr unsigned kToRecord = 1;       // write-back acknowledged -> record queued
 constexpr unsigned kRetire = 1;         // a command done -> the ring's next command may start
 }  // namespace timing
 
@@ -398,7 +402,7 @@ std::optional<unsigned> ModelDevice::write_reg(uint32_t addr, uint32_t data) {
 
 void ModelDevice::request(unsigned port, uint64_t addr, bool write, std::vector<uint8_t> data,
                           std::vector<uint8_t> strobe, std::function<void(uint64_t, const uint8_t*)> done,
-                          std::function<void(uint64_t)> accepted) {
+                          std::function<void(uint64_t)> accepted, unsigned source) {
   // The memory decodes the VRAM's address bits only, as the RTL's ports do:
   // a ring whose base moved under it while enabled reads around, never out.
   addr %= vram_bytes_;
@@ -408,6 +412,7 @@ void ModelDevice::request(unsigned port, uint64_t addr, bool write, std::vector<
   p.strobe = std::move(strobe);
   p.done = std::move(done);
   p.accepted = std::move(accepted);
+  p.source = source;
   port_queue_[port].push_back(std::move(p));
   arm_pump(now_);
 }
@@ -448,6 +453,15 @@ void ModelDevice::pump_ports() {
   std::array<MemRequest, kPorts> offers;
   std::array<unsigned, kPorts> ports{};
   size_t n = 0;
+  // The rings' fetches share their port in round robin (kmt_device's
+  // u_fetch_arb): the first ring from fetch_ptr_ that waits goes first.
+  auto& fq = port_queue_[kPortFetch];
+  if (fq.size() > 1) {
+    const unsigned n_rings = static_cast<unsigned>(rings_.size());
+    auto rank = [&](const Pending& p) { return (p.source + n_rings - fetch_ptr_) % n_rings; };
+    auto first = std::min_element(fq.begin(), fq.end(), [&](const Pending& a, const Pending& b) { return rank(a) < rank(b); });
+    if (first != fq.begin()) std::rotate(fq.begin(), first, first + 1);
+  }
   for (unsigned port = 0; port < kPorts; ++port) {
     if (port_queue_[port].empty()) continue;
     offers[n] = port_queue_[port].front().request;
@@ -462,6 +476,7 @@ void ModelDevice::pump_ports() {
       again = true;  // refused: offered again next time
       continue;
     }
+    if (ports[k] == kPortFetch) fetch_ptr_ = (q.front().source + 1) % static_cast<unsigned>(rings_.size());
     auto accepted = std::move(q.front().accepted);
     in_flight_.emplace(q.front().request.tag, std::move(q.front()));
     q.pop_front();
@@ -505,16 +520,16 @@ void ModelDevice::apply(const Signal& s, uint64_t cycle) {
   fences_[s.fence] = value;
   ++signal_count_;
   probe({ProbeKind::FenceUpdated, s.fence, value, s.ring, false, time_of(cycle)});
-  release_waits(s.fence, cycle);
+  at(cycle + timing::kToBroadcast, [this, f = s.fence] { release_waits(f, now_); });
   // Records leave in the order of the signals, whenever each write-back is
   // acknowledged.
   const uint64_t id = slot_base_ + slots_.size();
   slots_.push_back({s.fence, value, s.ring, critical_[s.fence], std::nullopt});
   if (!wb_enable_) {
-    slot_ready(id, cycle + timing::kToRecord);
+    slot_ready(id, cycle + timing::kToQueued);
     return;
   }
-  write_back(s.fence, value, s.ring, cycle + timing::kToWriteBack,
+  write_back(s.fence, value, s.ring, cycle + timing::kToQueued,
              [this, id](uint64_t acked) { slot_ready(id, acked + timing::kToRecord); });
 }
 
@@ -751,7 +766,7 @@ void ModelDevice::ring_fetch(unsigned r, uint32_t pos) {
     x.buf.resize(L / 4);
     for (unsigned k = 0; k < L / 4; ++k) x.buf[k] = word_at(line + 4 * k);
     ring_collect(r, done + 1);  // the buffer is valid from the next cycle
-  });
+  }, nullptr, r);
 }
 
 void ModelDevice::ring_exec(unsigned r, uint64_t cycle) {
@@ -859,7 +874,7 @@ bool ModelDevice::ring_drained(unsigned r) const {
 
 void ModelDevice::ring_after_writes(unsigned r, uint64_t cycle, std::function<void(uint64_t)> fn) {
   if (ring_drained(r)) {
-    fn(cycle);
+    fn(std::max(cycle, rings_[r].drained_from));
     return;
   }
   rings_[r].on_drained = std::move(fn);
@@ -870,7 +885,7 @@ void ModelDevice::ring_check_drained(unsigned r, uint64_t cycle) {
   if (!ring.on_drained || !ring_drained(r)) return;
   auto fn = std::move(ring.on_drained);
   ring.on_drained = nullptr;
-  fn(cycle);
+  fn(std::max(cycle, ring.drained_from));
 }
 
 void ModelDevice::release_waits(uint32_t fence, uint64_t cycle) {
@@ -1017,6 +1032,7 @@ void ModelDevice::dma_write_line(uint64_t cycle) {
   request(kPortDmaWrite, line, true, std::move(data), std::move(strobe),
           [this, r](uint64_t ack, const uint8_t*) {
             --rings_[r].writes_in_flight;
+            rings_[r].drained_from = std::max(rings_[r].drained_from, ack + 1);
             ring_check_drained(r, ack + 1);  // the ring sees its count the cycle after
           },
           [this](uint64_t taken) {

@@ -56,11 +56,13 @@ class ModelDevice final : public Device {
     std::vector<uint8_t> strobe;      // write: 1 per byte written
     std::function<void(uint64_t cycle, const uint8_t* line)> done;
     std::function<void(uint64_t cycle)> accepted;  // the memory took it (the RTL's valid && ready)
+    unsigned source = 0;  // the ring of a fetch (the fetch port serves the rings in round robin)
   };
   // Queues a line request on its port; ports offer one request a cycle, in
   // order, retrying while the memory refuses.
   void request(unsigned port, uint64_t addr, bool write, std::vector<uint8_t> data, std::vector<uint8_t> strobe,
-               std::function<void(uint64_t, const uint8_t*)> done, std::function<void(uint64_t)> accepted = nullptr);
+               std::function<void(uint64_t, const uint8_t*)> done, std::function<void(uint64_t)> accepted = nullptr,
+               unsigned source = 0);
   static constexpr unsigned kPorts = 5;
   static constexpr uint64_t kLateEvent = uint64_t{1} << 63;  // sequence bit: after the cycle's other events
   void arm_pump(uint64_t cycle);
@@ -122,6 +124,7 @@ class ModelDevice final : public Device {
     uint32_t wait_fence = 0;
     uint64_t wait_value = 0;
     unsigned writes_in_flight = 0;  // DMA writes of this ring not yet acknowledged
+    uint64_t drained_from = 0;      // the ring sees an acknowledgement the cycle after it
     std::function<void(uint64_t)> on_drained;  // a SIGNAL or TIMESTAMP waiting for them
     uint32_t size() const { return 1u << size_log2; }
     uint32_t mask() const { return size() - 1; }
@@ -194,6 +197,7 @@ class ModelDevice final : public Device {
   std::vector<MemCompletion> completions_;
 
   std::array<std::deque<Pending>, kPorts> port_queue_;
+  unsigned fetch_ptr_ = 0;  // the fetch port's round robin: the ring first in line
   bool pump_armed_ = false;
   uint64_t pump_at_ = 0;
   std::map<uint64_t, Pending> in_flight_;  // by tag
