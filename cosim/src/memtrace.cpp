@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <unordered_map>
 
@@ -447,12 +447,33 @@ class Replayer final : public Sink {
 
 }  // namespace
 
+// The next trace records, oldest first: a ring of one record per channel
+// that may take one in a cycle (at most 64).
+class Lookahead {
+ public:
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const TraceRecord& front() const { return r_[head_]; }
+  const TraceRecord& operator[](size_t i) const { return r_[(head_ + i) % kMax]; }
+  void push(const TraceRecord& r) { r_[(head_ + n_++) % kMax] = r; }
+  void pop() {
+    head_ = (head_ + 1) % kMax;
+    --n_;
+  }
+
+ private:
+  static constexpr size_t kMax = 64;  // a power of two: % is a mask
+  std::array<TraceRecord, kMax> r_{};
+  size_t head_ = 0, n_ = 0;
+};
+
 ReplayResult replay(Backend& b, TraceSource& src, const ReplayOptions& o) {
   Replayer rp(b, o);
   const mc::McConfig& cfg = b.config();
   const unsigned ports = cfg.ports;
-  const size_t width = std::min<size_t>(ports, cfg.preset.channels);  // requests offered per cycle at most
-  std::deque<TraceRecord> look;
+  // Requests offered per cycle at most (the port and channel masks below are 64 bits).
+  const size_t width = std::min<size_t>({ports, cfg.preset.channels, 64});
+  Lookahead look;
   bool eof = false;
   std::vector<Request> cands;
   std::vector<unsigned> cand_ch;
@@ -461,7 +482,7 @@ ReplayResult replay(Backend& b, TraceSource& src, const ReplayOptions& o) {
   for (;;) {
     while (!eof && look.size() < width) {
       TraceRecord r;
-      if (src.next(r)) look.push_back(r);
+      if (src.next(r)) look.push(r);
       else eof = true;
     }
     const uint64_t t = b.now();
@@ -491,12 +512,17 @@ ReplayResult replay(Backend& b, TraceSource& src, const ReplayOptions& o) {
     }
     for (size_t i = 0; i < k; ++i) {
       rp.claim(cands[i], cand_ch[i]);
-      look.pop_front();
+      look.pop();
     }
     seq += k;
     uint64_t next = 0;
     if (k > 0) {
       next = t + 1;
+    } else if (!look.empty() && look.front().cycle <= t && refused_seq == seq &&
+               refused_epoch == b.acceptance_epoch()) {
+      // The head waits for the controller: let it run until that may end.
+      b.advance_while_refused(mc::kNever);
+      continue;
     } else if (!look.empty()) {
       // Not yet its cycle: go there. Refused, or no id free: until the controller changes.
       next = look.front().cycle > t ? look.front().cycle : std::max(t + 1, b.next_change() + 1);

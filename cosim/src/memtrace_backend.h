@@ -8,6 +8,7 @@
 // prefix) or held on a port until taken (hold). Events come to the Sink.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -65,6 +66,11 @@ class Backend {
   virtual bool holding(unsigned port) const = 0;
   // Runs cycles now() .. until-1.
   virtual void advance(uint64_t until) = 0;
+  // While a refused request waits: runs at least to the next change (as
+  // advance(max(now() + 1, next_change() + 1))), and may go on, never past
+  // until - 1, as long as acceptance_epoch() stays the same, so the caller
+  // is not asked to decide anything in between. The default runs one step.
+  virtual void advance_while_refused(uint64_t until) { advance(std::min(until, std::max(now() + 1, next_change() + 1))); }
   // The next cycle worth advancing to (>= now()).
   virtual uint64_t next_change() const = 0;
   // Requests held or outstanding.

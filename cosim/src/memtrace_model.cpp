@@ -43,6 +43,16 @@ class ModelBackend final : public Backend, private mc::McObserver {
 
   void advance(uint64_t until) override {
     m_.advance(until);
+    forward_events();
+  }
+
+  // The epoch is the count of departures: run until one happens.
+  void advance_while_refused(uint64_t until) override {
+    m_.advance_until_departure(until);
+    forward_events();
+  }
+
+  void forward_events() {
     if (sink_ != nullptr) {
       for (const mc::McEvent& e : m_.events()) {
         if (e.kind == mc::McEvent::Kind::Accepted) {

@@ -257,12 +257,43 @@ struct McModel::Impl {
     const Pick p = scheduler->pick(v, rc, t);
     if (p.cmd != Cmd::NOP) {
       issue(k, p, t);
-      k.wake = t + 1;
+      // Most often nothing can go in the next cycle: sleep until something
+      // could, by the bound below (a new request, a response leaving and
+      // refresh wake the channel on their own).
+      k.wake = std::max(t + 1, std::min(next_possible(k), k.refresh->next_change(view(k, t), t)));
       return;
     }
     k.credit_blocked = p.credit_blocked;
     k.wake = std::min(p.wake, k.refresh->next_change(v, t));
     if (k.credit_blocked) k.wake = std::min(k.wake, std::max(t + 1, std::min(k.rd.visible(), k.wack.visible())));
+  }
+
+  // A lower bound of the first cycle in which the scheduler could send a
+  // command, from the queue and bank state alone: every entry counts as a
+  // candidate for the command its bank state calls for (a hit its column
+  // command, a miss in an open bank a PRE, an entry of a closed bank an
+  // ACT) as soon as its timing allows. What the scheduler also waits for
+  // (row hits held back by the starvation cap, a PRE held while its bank has
+  // a live hit, response room, refresh's blocks) can only make it later.
+  uint64_t next_possible(const Channel& k) const {
+    const QueueState& q = k.queue.state();
+    const BankTimes& tm = k.checker->times();
+    uint64_t n = kNever;
+    for (uint32_t m = q.banks_used & k.banks.open; m != 0; m &= m - 1) {
+      const unsigned b = static_cast<unsigned>(__builtin_ctz(m));
+      const uint64_t e = q.bank_entries[b], h = e & q.hit;
+      const uint64_t w = (h & q.write) != 0 ? tm.wr[b] : kNever;
+      const uint64_t r = (h & ~q.write) != 0 ? tm.rd[b] : kNever;
+      const uint64_t c = (e & ~q.hit) != 0 ? tm.pre[b] : kNever;
+      n = std::min(n, std::min(std::min(w, r), c));
+    }
+    const uint32_t closed = q.banks_used & ~k.banks.open;
+    if (closed != 0) {
+      uint64_t a = kNever;
+      for (uint32_t m = closed; m != 0; m &= m - 1) a = std::min(a, tm.act[__builtin_ctz(m)]);
+      n = std::min(n, std::max(a, tm.faw_free));
+    }
+    return n;
   }
 
   // A lower bound of the first cycle a command could go for a new entry: a
@@ -327,7 +358,8 @@ struct McModel::Impl {
     return std::max(n, now);
   }
 
-  void advance(uint64_t until) {
+  void advance(uint64_t until, bool stop_at_departure = false) {
+    const uint64_t departed = departures;
     while (now < until) {
       const uint64_t t = now;
       for (Channel& k : ch) {
@@ -348,7 +380,9 @@ struct McModel::Impl {
         k.wake = std::min(k.wake, std::max(t + 1, earliest(k, e, hit)));
       }
       now = t + 1;
+      if (stop_at_departure && departures != departed) break;
       const uint64_t n = next_activity();
+      if (stop_at_departure && n == kNever) break;  // idle: no departure to wait for
       if (n > now) now = std::min(n, until);
     }
   }
@@ -451,6 +485,11 @@ uint64_t McModel::accept_late(std::span<const std::pair<unsigned, McRequest>> of
 }
 
 void McModel::advance(uint64_t until) { impl_->advance(until); }
+void McModel::advance_until_departure(uint64_t until) {
+  // Nothing queued: no departure will come, only `until`.
+  if (!busy()) until = std::min(until, impl_->now + 1);
+  impl_->advance(until, true);
+}
 std::span<const McEvent> McModel::events() const { return impl_->events; }
 void McModel::clear_events() { impl_->events.clear(); }
 

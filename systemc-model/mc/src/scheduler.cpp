@@ -25,23 +25,15 @@ class FrFcfs final : public Scheduler {
     Pick p;
     if (q.size == 0) return p;
     const BankTimes& tm = v.times;
-    const uint64_t valid = q.valid();
-    const bool faw_ok = tm.faw_free <= t;
-    // Bank by bank, only over the banks that matter (those with entries;
-    // open or closed), the tests branch-free: their outcomes are data
-    // dependent and would be mispredicted.
-    const uint32_t used = q.banks_used;
-    const uint32_t open_b = v.banks.open & used;
-    auto entries_of = [&q](uint32_t banks) {
-      uint64_t e = 0;
-      for (; banks != 0; banks &= banks - 1) e |= q.bank_entries[std::countr_zero(banks)];
-      return e;
-    };
-    const uint64_t open_e = entries_of(open_b);
-    const uint64_t free_e = rc.bank_block != 0 ? ~entries_of(rc.bank_block & used) : ~uint64_t{0};
+    // Bank by bank, only over the banks that matter (those with entries and
+    // not blocked by refresh; open or closed), each in one pass, the tests
+    // branch-free: their outcomes are data dependent and would be
+    // mispredicted. A bank refresh blocks takes nothing, so its entries are
+    // in no set below.
+    const uint32_t cand_b = q.banks_used & ~rc.bank_block;
+    const uint32_t open_b = v.banks.open & cand_b;
+    const uint32_t closed_b = cand_b & ~v.banks.open;
     const uint64_t hit = q.hit;
-    const uint64_t closed = valid & ~open_e;
-    const uint64_t conflict = open_e & ~hit;
 
     // Starvation cap: hits younger than an urgent non-hit of their bank wait.
     uint64_t held = 0;
@@ -53,28 +45,29 @@ class FrFcfs final : public Scheduler {
       un &= ~be;
     }
     const uint64_t live = hit & ~held;
-    // Open banks: row hits that may go, PREs that may go (a bank with a live
-    // hit keeps its row open).
-    const uint64_t live_wr = rc.col_block || !v.wr_credit ? 0 : live & q.write;
-    const uint64_t live_rd = rc.col_block || !v.rd_credit ? 0 : live & ~q.write;
-    uint64_t col = 0, pre = 0, live_bank_e = 0;
+    // Open banks: row hits that may go; PREs that may go (a bank with a live
+    // hit keeps its row open, so only a bank without one has PRE
+    // candidates: its entries that miss the row).
+    const uint64_t may_wr = rc.col_block || !v.wr_credit ? 0 : q.write;
+    const uint64_t may_rd = rc.col_block || !v.rd_credit ? 0 : ~q.write;
+    uint64_t col = 0, pre = 0, want_pre = 0, live_c = 0;
     for (uint32_t m = open_b; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(std::countr_zero(m));
       const uint64_t e = q.bank_entries[b];
-      col |= e & ((live_wr & all_if(tm.wr[b] <= t)) | (live_rd & all_if(tm.rd[b] <= t)));
-      live_bank_e |= e & all_if((e & live) != 0);
-      pre |= e & all_if(tm.pre[b] <= t);
+      const uint64_t el = e & live;
+      live_c |= el;
+      col |= el & ((may_wr & all_if(tm.wr[b] <= t)) | (may_rd & all_if(tm.rd[b] <= t)));
+      const uint64_t pe = e & ~hit & all_if(el == 0);
+      want_pre |= pe;
+      pre |= pe & all_if(tm.pre[b] <= t);
     }
-    col &= free_e;
-    pre &= conflict & free_e & ~live_bank_e;
     // Closed banks: ACTs that may go.
     uint64_t act = 0;
-    if (!rc.act_block && faw_ok) {
-      for (uint32_t m = used & ~v.banks.open; m != 0; m &= m - 1) {
+    if (!rc.act_block && tm.faw_free <= t) {
+      for (uint32_t m = closed_b; m != 0; m &= m - 1) {
         const unsigned b = static_cast<unsigned>(std::countr_zero(m));
         act |= q.bank_entries[b] & all_if(tm.act[b] <= t);
       }
-      act &= free_e;
     }
 
     uint64_t sel = (col | act | pre) & q.urgent;
@@ -92,12 +85,15 @@ class FrFcfs final : public Scheduler {
     }
 
     // Nothing in this cycle: when could something be, nothing else changing?
-    const uint64_t cand = valid & free_e;
-    const uint64_t col_wr = rc.col_block ? 0 : cand & live & q.write;
-    const uint64_t col_rd = rc.col_block ? 0 : cand & live & ~q.write;
-    p.credit_blocked = (col_wr != 0 && !v.wr_credit) || (col_rd != 0 && !v.rd_credit);
-    const uint64_t want_wr = v.wr_credit ? col_wr : 0, want_rd = v.rd_credit ? col_rd : 0;
-    const uint64_t want_pre = cand & conflict & ~live_bank_e;
+    // A live hit waits for its column timing (or for response room, which
+    // only a response leaving ends: the caller's business), a PRE candidate
+    // for its bank's PRE timing, a closed bank's entry for its ACT timing and
+    // the four-activate window.
+    uint64_t want_wr = rc.col_block ? 0 : live_c & q.write;
+    uint64_t want_rd = rc.col_block ? 0 : live_c & ~q.write;
+    p.credit_blocked = (want_wr != 0 && !v.wr_credit) || (want_rd != 0 && !v.rd_credit);
+    if (!v.wr_credit) want_wr = 0;
+    if (!v.rd_credit) want_rd = 0;
     uint64_t wake = kNever;
     for (uint32_t m = open_b; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(std::countr_zero(m));
@@ -107,14 +103,10 @@ class FrFcfs final : public Scheduler {
       const uint64_t w4 = (e & want_pre) != 0 ? tm.pre[b] : kNever;
       wake = std::min(wake, std::min(std::min(w1, w2), w4));
     }
-    if (!rc.act_block) {
-      const uint64_t want_act = cand & closed;
+    if (!rc.act_block && closed_b != 0) {
       uint64_t act_at = kNever;
-      for (uint32_t m = used & ~v.banks.open; m != 0; m &= m - 1) {
-        const unsigned b = static_cast<unsigned>(std::countr_zero(m));
-        act_at = std::min(act_at, (q.bank_entries[b] & want_act) != 0 ? tm.act[b] : kNever);
-      }
-      if (act_at != kNever) wake = std::min(wake, std::max(act_at, tm.faw_free));
+      for (uint32_t m = closed_b; m != 0; m &= m - 1) act_at = std::min(act_at, tm.act[std::countr_zero(m)]);
+      wake = std::min(wake, std::max(act_at, tm.faw_free));
     }
     p.wake = wake == kNever ? kNever : std::max(wake, t + 1);
     return p;

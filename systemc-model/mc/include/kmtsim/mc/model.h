@@ -130,6 +130,9 @@ class McModel {
 
   // Simulates cycles now() .. until-1; their events are appended to events().
   void advance(uint64_t until);
+  // The same, but stops at the end of the first cycle in which a request
+  // leaves a transaction queue (departures() moves), if that comes first.
+  void advance_until_departure(uint64_t until);
 
   // Events of the cycles simulated so far, oldest first (within a cycle:
   // acceptances, then completions, each by port).
