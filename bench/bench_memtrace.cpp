@@ -32,9 +32,10 @@ memtrace::ReplayResult replay_once(const std::string& backend, const hw::dram::P
 // to kMinSeconds of wall time (at least one run, at most kMaxRuns); the run
 // with the median speed is reported, with the number of runs. A run of a few
 // milliseconds (the model on a short trace) is otherwise measured mostly
-// cold: caches, branch predictors and the clock still warming up. A run that
-// takes longer than kMinSeconds (the RTL) is measured once.
-constexpr double kMinSeconds = 0.5;
+// cold: caches, branch predictors and the clock still warming up; a run of
+// a second (the RTL) is at the mercy of whatever else the machine does. A
+// run longer than kMinSeconds is measured once.
+constexpr double kMinSeconds = 3.0;
 constexpr unsigned kMaxRuns = 25;
 
 struct Timed {

@@ -28,8 +28,7 @@ class ModelBackend final : public Backend, private mc::McObserver {
   size_t offer_in_order(std::span<const Request> reqs) override {
     for (size_t i = 0; i < reqs.size(); ++i) {
       const Request& r = reqs[i];
-      if (m_.holding(r.port) || !m_.can_accept(r.addr, r.write)) return i;
-      m_.offer(r.port, mc::McRequest{r.addr, r.write, r.id, r.tag});
+      if (!m_.offer_if_accepted(r.port, mc::McRequest{r.addr, r.write, r.id, r.tag})) return i;
     }
     return reqs.size();
   }

@@ -48,7 +48,12 @@ inline void later(uint64_t& x, uint64_t v) { x = std::max(x, v); }
 class GapChecker final : public TimingChecker {
  public:
   explicit GapChecker(const McConfig& c)
-      : g_(gaps_of(c.timing)), banks_(c.banks()), group_shift_(static_cast<unsigned>(std::countr_zero(c.preset.banks_per_group))) {}
+      : g_(gaps_of(c.timing)),
+        banks_(c.banks()),
+        group_shift_(static_cast<unsigned>(std::countr_zero(c.preset.banks_per_group))),
+        groups_(banks_ >> group_shift_) {
+    t_.group_shift = group_shift_;
+  }
 
   void insert(Cmd cmd, unsigned bank, uint64_t t) override {
     const unsigned group = bank >> group_shift_;
@@ -74,11 +79,13 @@ class GapChecker final : public TimingChecker {
         break;
       case Cmd::RD:
       case Cmd::WR: {
+        // Column to column: the same for every bank of a group.
         const bool rd = cmd == Cmd::RD;
-        for (unsigned b = 0; b < banks_; ++b) {
-          const bool same = (b >> group_shift_) == group;
-          later(t_.rd[b], t + (rd ? (same ? g_.rd2rd_l : g_.rd2rd_s) : (same ? g_.wr2rd_l : g_.wr2rd_s)));
-          later(t_.wr[b], t + (rd ? (same ? g_.rd2wr_l : g_.rd2wr_s) : (same ? g_.wr2wr_l : g_.wr2wr_s)));
+        const uint64_t to_rd_s = t + (rd ? g_.rd2rd_s : g_.wr2rd_s), to_rd_l = t + (rd ? g_.rd2rd_l : g_.wr2rd_l);
+        const uint64_t to_wr_s = t + (rd ? g_.rd2wr_s : g_.wr2wr_s), to_wr_l = t + (rd ? g_.rd2wr_l : g_.wr2wr_l);
+        for (unsigned x = 0; x < groups_; ++x) {
+          later(t_.rd_grp[x], x == group ? to_rd_l : to_rd_s);
+          later(t_.wr_grp[x], x == group ? to_wr_l : to_wr_s);
         }
         later(t_.pre[bank], t + (rd ? g_.rtp : g_.wr2pre));
         break;
@@ -107,6 +114,7 @@ class GapChecker final : public TimingChecker {
   Gaps g_;
   unsigned banks_;
   unsigned group_shift_;  // bank >> group_shift_: its bank group (banks_per_group is a power of two)
+  unsigned groups_;
   BankTimes t_;
   uint64_t faw_[4] = {0, 0, 0, 0};
 };

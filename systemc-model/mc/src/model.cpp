@@ -282,8 +282,8 @@ struct McModel::Impl {
     for (uint32_t m = q.banks_used & k.banks.open; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(__builtin_ctz(m));
       const uint64_t e = q.bank_entries[b], h = e & q.hit;
-      const uint64_t w = (h & q.write) != 0 ? tm.wr[b] : kNever;
-      const uint64_t r = (h & ~q.write) != 0 ? tm.rd[b] : kNever;
+      const uint64_t w = (h & q.write) != 0 ? tm.wr_at(b) : kNever;
+      const uint64_t r = (h & ~q.write) != 0 ? tm.rd_at(b) : kNever;
       const uint64_t c = (e & ~q.hit) != 0 ? tm.pre[b] : kNever;
       n = std::min(n, std::min(std::min(w, r), c));
     }
@@ -301,7 +301,7 @@ struct McModel::Impl {
   // channel's wake need not come earlier than this for it.
   uint64_t earliest(const Channel& k, const QueueEntry& e, bool hit) const {
     const BankTimes& tm = k.checker->times();
-    if (hit) return e.write ? tm.wr[e.bank] : tm.rd[e.bank];
+    if (hit) return e.write ? tm.wr_at(e.bank) : tm.rd_at(e.bank);
     if (((k.banks.open >> e.bank) & 1u) != 0) return tm.pre[e.bank];
     return std::max(tm.act[e.bank], tm.faw_free);
   }
@@ -405,6 +405,25 @@ bool McModel::offer(unsigned port, const McRequest& r, uint64_t at) {
   o.from = std::max(at, m.now);
   o.entry = m.decode(r, port, &o.channel);
   Channel& k = m.ch[o.channel];
+  k.offers |= uint64_t{1} << port;
+  k.accept_wake = std::min(k.accept_wake, o.from);
+  return true;
+}
+
+bool McModel::offer_if_accepted(unsigned port, const McRequest& r) {
+  Impl& m = *impl_;
+  if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
+  Offer& o = m.offers[port];
+  if (o.held) return false;
+  unsigned c = 0;
+  const QueueEntry e = m.decode(r, port, &c);
+  const TransactionQueue& q = m.ch[c].queue;
+  if (q.full() || q.hazard(e.key, e.write)) return false;
+  o.held = true;
+  o.from = m.now;
+  o.entry = e;
+  o.channel = c;
+  Channel& k = m.ch[c];
   k.offers |= uint64_t{1} << port;
   k.accept_wake = std::min(k.accept_wake, o.from);
   return true;

@@ -56,7 +56,7 @@ class FrFcfs final : public Scheduler {
       const uint64_t e = q.bank_entries[b];
       const uint64_t el = e & live;
       live_c |= el;
-      col |= el & ((may_wr & all_if(tm.wr[b] <= t)) | (may_rd & all_if(tm.rd[b] <= t)));
+      col |= el & ((may_wr & all_if(tm.wr_at(b) <= t)) | (may_rd & all_if(tm.rd_at(b) <= t)));
       const uint64_t pe = e & ~hit & all_if(el == 0);
       want_pre |= pe;
       pre |= pe & all_if(tm.pre[b] <= t);
@@ -98,8 +98,8 @@ class FrFcfs final : public Scheduler {
     for (uint32_t m = open_b; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(std::countr_zero(m));
       const uint64_t e = q.bank_entries[b];
-      const uint64_t w1 = (e & want_wr) != 0 ? tm.wr[b] : kNever;
-      const uint64_t w2 = (e & want_rd) != 0 ? tm.rd[b] : kNever;
+      const uint64_t w1 = (e & want_wr) != 0 ? tm.wr_at(b) : kNever;
+      const uint64_t w2 = (e & want_rd) != 0 ? tm.rd_at(b) : kNever;
       const uint64_t w4 = (e & want_pre) != 0 ? tm.pre[b] : kNever;
       wake = std::min(wake, std::min(std::min(w1, w2), w4));
     }
@@ -140,7 +140,7 @@ class Fcfs final : public Scheduler {
         return p;
       }
       cmd = w ? Cmd::WR : Cmd::RD;
-      at = w ? tm.wr[b] : tm.rd[b];
+      at = w ? tm.wr_at(b) : tm.rd_at(b);
     }
     if (cmd != Cmd::NOP && at <= t) {
       p.cmd = cmd;

@@ -112,6 +112,11 @@ class McModel {
   // the only one offered to its channel (queue room, no same-address hazard).
   bool can_accept(uint64_t addr, bool write) const;
 
+  // offer(port, r) if the port holds nothing and can_accept(r.addr, r.write):
+  // what a host that offers only what the controller takes right away needs
+  // (the address decoded once). False: nothing offered.
+  bool offer_if_accepted(unsigned port, const McRequest& r);
+
   // For a host that learns of a request after it has simulated the cycle
   // (it advanced to now() to collect that cycle's completions): decides
   // right away whether r, offered alone to its channel in cycle now() - 1,
