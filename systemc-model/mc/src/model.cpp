@@ -279,12 +279,16 @@ struct McModel::Impl {
     const QueueState& q = k.queue.state();
     const BankTimes& tm = k.checker->times();
     uint64_t n = kNever;
+    // Branch-free (x | never_if(c) is kNever when c holds, else x): which
+    // commands a bank has candidates for is data dependent and would be
+    // mispredicted.
+    auto never_if = [](bool c) { return uint64_t{0} - static_cast<uint64_t>(c); };
     for (uint32_t m = q.banks_used & k.banks.open; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(__builtin_ctz(m));
       const uint64_t e = q.bank_entries[b], h = e & q.hit;
-      const uint64_t w = (h & q.write) != 0 ? tm.wr_at(b) : kNever;
-      const uint64_t r = (h & ~q.write) != 0 ? tm.rd_at(b) : kNever;
-      const uint64_t c = (e & ~q.hit) != 0 ? tm.pre[b] : kNever;
+      const uint64_t w = tm.wr_at(b) | never_if((h & q.write) == 0);
+      const uint64_t r = tm.rd_at(b) | never_if((h & ~q.write) == 0);
+      const uint64_t c = tm.pre[b] | never_if((e & ~q.hit) == 0);
       n = std::min(n, std::min(std::min(w, r), c));
     }
     const uint32_t closed = q.banks_used & ~k.banks.open;

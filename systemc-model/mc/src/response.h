@@ -35,16 +35,16 @@ class RespFifo {
   bool empty() const { return size_ == 0; }
   unsigned size() const { return size_; }
   // First cycle in which the head is on the output (kNever: empty).
-  uint64_t visible() const { return size_ != 0 ? visible_ : kNever; }
+  uint64_t visible() const { return visible_; }  // kept kNever while empty: read often, no branch
   const RespEntry& front() const { return ring_[head_]; }
   // The head was taken in cycle t.
   void pop(uint64_t t) {
     last_pop_ = t;
     if (++head_ == ring_.size()) head_ = 0;
-    if (--size_ != 0) visible_ = std::max(front().push + 2, t + 1);
+    visible_ = --size_ != 0 ? std::max(front().push + 2, t + 1) : kNever;
   }
   // Entries in the RAM at the start of cycle t (the output register not counted).
-  unsigned ram_count(uint64_t t) const { return size_ - ((size_ != 0 && visible_ <= t) ? 1u : 0u); }
+  unsigned ram_count(uint64_t t) const { return size_ - (visible_ <= t ? 1u : 0u); }
 
  private:
   std::vector<RespEntry> ring_;

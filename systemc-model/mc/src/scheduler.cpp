@@ -98,9 +98,9 @@ class FrFcfs final : public Scheduler {
     for (uint32_t m = open_b; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(std::countr_zero(m));
       const uint64_t e = q.bank_entries[b];
-      const uint64_t w1 = (e & want_wr) != 0 ? tm.wr_at(b) : kNever;
-      const uint64_t w2 = (e & want_rd) != 0 ? tm.rd_at(b) : kNever;
-      const uint64_t w4 = (e & want_pre) != 0 ? tm.pre[b] : kNever;
+      const uint64_t w1 = tm.wr_at(b) | ~all_if((e & want_wr) != 0);  // kNever without a candidate
+      const uint64_t w2 = tm.rd_at(b) | ~all_if((e & want_rd) != 0);
+      const uint64_t w4 = tm.pre[b] | ~all_if((e & want_pre) != 0);
       wake = std::min(wake, std::min(std::min(w1, w2), w4));
     }
     if (!rc.act_block && closed_b != 0) {
