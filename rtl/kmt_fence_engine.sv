@@ -7,7 +7,8 @@
 // takes max(current, value). Pipeline, for a request granted in cycle t:
 //   t    (A) arbitration; the table is read at the granted fence;
 //   t+1  (B) the new value is computed and written to the table (a one-entry
-//            bypass covers back-to-back updates of one fence); probe upd_*;
+//            bypass covers back-to-back updates of one fence: the value is
+//            the one stage C holds); probe upd_*;
 //   t+2  (C) the update is broadcast on upd_* (ring WAITs compare against
 //            it), a read is answered on rsp_*, and a signal enters the
 //            write-back queue.
@@ -199,14 +200,13 @@ module kmt_fence_engine #(
   // ---------------------------------------------------------------- stage B
   logic [NumFences-1:0] crit_q;
   logic            byp_valid_q;
-  logic [IdxW-1:0] byp_fence_q;
-  logic [63:0]     byp_value_q;
   logic [63:0]     old_value, new_value;
   logic            b_signal, b_rewind, b_below;
 
   // One comparator serves both the rewind test and the maximum: where the
-  // values are equal, either one is the maximum.
-  assign old_value = (byp_valid_q && byp_fence_q == a_fence_q) ? byp_value_q : table_rdata_q;
+  // values are equal, either one is the maximum. The bypass is the signal
+  // of the cycle before, which stage C now holds (c_fence_q, c_value_q).
+  assign old_value = (byp_valid_q && c_fence_q == a_fence_q) ? c_value_q : table_rdata_q;
   assign b_below   = a_value_q < old_value;
   assign b_signal  = a_valid_q && (a_op_q != OpRead);
   assign b_rewind  = a_valid_q && (a_op_q == OpStore) && b_below;
@@ -320,8 +320,6 @@ module kmt_fence_engine #(
       a_value_q      <= '0;
       b_valid_q      <= 1'b0;
       byp_valid_q    <= 1'b0;
-      byp_fence_q    <= '0;
-      byp_value_q    <= '0;
       c_sig_q        <= 1'b0;
       c_rd_q         <= 1'b0;
       c_req_q        <= '0;
@@ -358,8 +356,6 @@ module kmt_fence_engine #(
       b_valid_q <= b_signal;
 
       byp_valid_q <= b_signal;
-      byp_fence_q <= a_fence_q;
-      byp_value_q <= new_value;
 
       c_sig_q <= b_signal;
       c_rd_q  <= a_valid_q && (a_op_q == OpRead);
