@@ -39,6 +39,8 @@ module kmt_mc_channel #(
   parameter int unsigned RefMaxOwed = 8,
   parameter int unsigned RefForceOwed = 4,
   parameter int unsigned GapW = kmt_mc_pkg::CntW,  // wait counters' width: every gap - 1 fits
+  parameter bit          CfgConst = 1'b0,          // cfg_i is a constant (kmt_mc_gaps)
+  parameter int unsigned DueW = 64,                // refresh due time's width (kmt_mc_refresh)
   localparam int unsigned NumBanks = NumBg * NumBa,
   localparam int unsigned BgBits = $clog2(NumBg),
   localparam int unsigned BaBits = $clog2(NumBa),
@@ -103,7 +105,8 @@ module kmt_mc_channel #(
   logic              gaps_valid, gaps_stable;
 
   kmt_mc_gaps #(
-    .GapW (GapW)
+    .GapW     (GapW),
+    .CfgConst (CfgConst)
   ) u_gaps (
     .clk_i,
     .rst_ni,
@@ -219,7 +222,8 @@ module kmt_mc_channel #(
   kmt_mc_refresh #(
     .NumBanks  (NumBanks),
     .MaxOwed   (RefMaxOwed),
-    .ForceOwed (RefForceOwed)
+    .ForceOwed (RefForceOwed),
+    .DueW      (DueW)
   ) u_refresh (
     .clk_i,
     .rst_ni,
