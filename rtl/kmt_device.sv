@@ -21,6 +21,13 @@
 // valid in the cycle the event happens; synthesis leaves them unconnected.
 //
 // Vectors per ring are flattened, ring r at [r*W +: W].
+//
+// Board-build parameters (their defaults keep the full device): AddrNarrow
+// keeps VRAM addresses and ring positions in registers only as wide as the
+// VRAM needs (kmt_ring, kmt_regs); RefDueW narrows the refresh due time
+// (kmt_mc_refresh: only for a timebase clocked every cycle); McIdW is the
+// memory request id's width, at least the widest id a client uses (the
+// write-back queue index, the DMA read slot, the ring).
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -38,6 +45,9 @@ module kmt_device #(
   parameter int unsigned WbDepth      = 8,
   parameter int unsigned DmaRdSlots   = 4,
   parameter bit          TimingWritable = 1'b1,  // 0: DRAM_TIMING fixed at the preset (kmt_regs)
+  parameter bit          AddrNarrow   = 1'b0,
+  parameter int unsigned RefDueW      = 64,
+  parameter int unsigned McIdW        = 8,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -132,7 +142,6 @@ module kmt_device #(
 );
 
   localparam int unsigned NumPorts = 5;
-  localparam int unsigned McIdW    = 8;
   localparam int unsigned NumReq   = NumRings + 1;
   localparam int unsigned CntW     = (VramLog2 + 1 > 32) ? 32 : VramLog2 + 1;
   localparam int unsigned RingW    = (NumRings > 1) ? $clog2(NumRings) : 1;
@@ -219,7 +228,8 @@ module kmt_device #(
     .NumCh        (NumCh),
     .VramLog2     (VramLog2),
     .DataW          (DataW),
-    .TimingWritable (TimingWritable)
+    .TimingWritable (TimingWritable),
+    .AddrNarrow     (AddrNarrow)
   ) u_regs (
     .clk_i,
     .rst_ni,
@@ -288,9 +298,10 @@ module kmt_device #(
     logic [15:0] prb_fence;
 
     kmt_ring #(
-      .NumFences (NumFences),
-      .VramLog2  (VramLog2),
-      .DataW     (DataW)
+      .NumFences  (NumFences),
+      .VramLog2   (VramLog2),
+      .DataW      (DataW),
+      .AddrNarrow (AddrNarrow)
     ) u_ring (
       .clk_i,
       .rst_ni,
@@ -530,7 +541,9 @@ module kmt_device #(
     .CoLsb      (CoLsb),
     .QueueDepth (McQueueDepth),
     .RespDepth  (McRespDepth),
-    .GapW       (McGapW)
+    .GapW       (McGapW),
+    .CfgConst   (!TimingWritable),
+    .DueW       (RefDueW)
   ) u_mc (
     .clk_i,
     .rst_ni,

@@ -46,6 +46,13 @@ module kmt_board_top #(
   localparam int unsigned DataW  = 8 * kmt_dram_pkg::Ice40RequestBytes;
   localparam int unsigned StrbW  = DataW / 8;
   localparam int unsigned Aw     = kmt_regs_pkg::BlockAw;
+  // Memory request ids: the widest of the write-back queue index, the DMA
+  // read slot and the ring index.
+  localparam int unsigned WbIdW   = (WbDepth > 1) ? $clog2(WbDepth) : 1;
+  localparam int unsigned SlotIdW = (DmaRdSlots > 1) ? $clog2(DmaRdSlots) : 1;
+  localparam int unsigned RingIdW = (NumRings > 1) ? $clog2(NumRings) : 1;
+  localparam int unsigned McIdW   = (WbIdW > SlotIdW) ? ((WbIdW > RingIdW) ? WbIdW : RingIdW) :
+                                    ((SlotIdW > RingIdW) ? SlotIdW : RingIdW);
 
   // ---------------------------------------------------------------- reset
   // Flops start at 0 after configuration: por_q counts to 8 before the
@@ -136,7 +143,10 @@ module kmt_board_top #(
     .McRespDepth    (McRespDepth),
     .WbDepth        (WbDepth),
     .DmaRdSlots     (DmaRdSlots),
-    .TimingWritable (1'b0)
+    .TimingWritable (1'b0),
+    .AddrNarrow     (1'b1),
+    .RefDueW        (18),   // the timebase counts every cycle; tREFI and tREFIb are below 2^16
+    .McIdW          (McIdW)
   ) u_device (
     .clk_i,
     .rst_ni             (rst_n),
