@@ -49,7 +49,9 @@
 // kept bits and those flags, at bit VramLog2 and at bit 32); the unwrapped
 // positions are kept modulo 2^(VramLog2 + 1), which gives the same answers
 // for every ring that fits in VRAM as long as RING_SIZE is written while the
-// ring is disabled.
+// ring is disabled. Command words 3 and 5 (COPY's source low word and
+// count, FILL's count) keep their bits up to VramLog2 and whether any bit
+// above is set: the checks, and what goes to the DMA engine, are the same.
 
 `include "rtl/kmt_regs_pkg.sv"
 
@@ -173,6 +175,7 @@ module kmt_ring #(
   logic [31:0]   completed_q, completed_d;
   logic [PosW-1:0] uw_q, uw_d, ur_q, ur_d;
   logic [2:0]    k_q, k_d;
+  logic [31:0]   word_in;   // the word as the command register keeps it
   logic [191:0]  cmd_q, cmd_d;
   logic          buf_valid_q, buf_valid_d;
   logic [PosW-1:LineLog2] buf_line_q, f_line_q;
@@ -349,7 +352,7 @@ module kmt_ring #(
     unique case (state_q)
       StCollect: begin
         if (can_start && word_ok) begin
-          cmd_d[k_q*32 +: 32] = word;
+          cmd_d[k_q*32 +: 32] = word_in;
           if (k_q + 3'd1 == cmd_words((k_q == 3'd0) ? word[31:24] : op)) begin
             state_d = StExec;
             k_d     = 3'd0;
@@ -551,6 +554,12 @@ module kmt_ring #(
     end
 
     assign base_q = base_full_q;
+  end
+
+  if (AddrNarrow) begin : g_word_narrow
+    assign word_in = (k_q == 3'd3 || k_q == 3'd5) ? 32'({word[31:VramLog2+1] != '0, word[VramLog2:0]}) : word;
+  end else begin : g_word_full
+    assign word_in = word;
   end
 
   // The line buffer: no reset (buf_valid_q guards it).
