@@ -183,7 +183,9 @@ module kmt_device #(
   logic [63:0]          upd_value;
   logic                 crit_we, crit_set;
   logic [IdxW-1:0]      crit_fence;
-  logic [31:0]          signal_count, rewind_count, wb_count, wb_errors;
+  logic [31:0]          signal_count, rewind_count, wb_count;
+  logic [31:0]          unused_wb_errors;   // FENCE_ERRORS counts wb_error in kmt_regs
+  logic                 wb_error;
   logic                 wb_enable;
   logic [63:12]         wb_base;
 
@@ -260,7 +262,7 @@ module kmt_device #(
     .signal_count_i   (signal_count),
     .rewind_count_i   (rewind_count),
     .wb_count_i       (wb_count),
-    .wb_errors_i      (wb_errors),
+    .wb_error_i       (wb_error),
     .wb_enable_o      (wb_enable),
     .wb_base_o        (wb_base),
     .rec_valid_i      (head_valid),
@@ -463,7 +465,8 @@ module kmt_device #(
     .signal_count_o  (signal_count),
     .rewind_count_o  (rewind_count),
     .wb_count_o      (wb_count),
-    .wb_errors_o     (wb_errors),
+    .wb_errors_o     (unused_wb_errors),
+    .wb_error_o      (wb_error),
     .prb_upd_valid_o (prb_upd_valid),
     .prb_upd_fence_o (prb_upd_fence),
     .prb_upd_value_o (prb_upd_value_o),

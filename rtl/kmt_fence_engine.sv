@@ -16,7 +16,7 @@
 // FENCE_WB_CONTROL.ENABLE the value goes to FENCE_WB_BASE + fence * 4096
 // (8 bytes, strobe 0xFF, at offset 0 of a line) through memory-controller
 // port 0, entries issued in order, one per cycle; a page outside VRAM is not
-// written and counted (wb_errors_o). An entry whose write-back was
+// written and counted (wb_errors_o, and a pulse on wb_error_o). An entry whose write-back was
 // acknowledged (or that needs none) leaves the queue from its head, one per
 // cycle, as an interrupt record (rec_*): records keep signal order. Signals
 // are not granted while the queue, counting signals still in the pipeline,
@@ -91,6 +91,7 @@ module kmt_fence_engine #(
   output logic [31:0]             rewind_count_o,
   output logic [31:0]             wb_count_o,
   output logic [31:0]             wb_errors_o,
+  output logic                    wb_error_o,   // a write-back page outside VRAM, counted this cycle
 
   // Probes: the table write (B), the write-back acknowledgement.
   output logic                    prb_upd_valid_o,
@@ -428,6 +429,7 @@ module kmt_fence_engine #(
   assign rewind_count_o = rewind_count_q;
   assign wb_count_o     = wb_count_q;
   assign wb_errors_o    = wb_errors_q;
+  assign wb_error_o     = push && wb_enable_i && !page_ok;
 
 endmodule
 

@@ -76,7 +76,7 @@ module kmt_regs #(
   input  logic [31:0]              signal_count_i,
   input  logic [31:0]              rewind_count_i,
   input  logic [31:0]              wb_count_i,
-  input  logic [31:0]              wb_errors_i,
+  input  logic                     wb_error_i,   // a write-back error (FENCE_ERRORS counts it too)
   output logic                     wb_enable_o,
   output logic [63:12]             wb_base_o,
 
@@ -145,7 +145,8 @@ module kmt_regs #(
   logic             overflow_q, overflow_d;
   logic             ring_error_q, ring_error_d;
   logic [31:0]      cycle_hi_q, cycle_hi_d;
-  logic [31:0]      fence_errors_q, fence_errors_d;
+  logic [31:0]      fence_errors_q, fence_errors_d;   // the host's fence errors and the write-back's
+  logic             fence_err;
   logic [31:0]      host_errors_q, host_errors_d;
   logic [31:0]      coalesce_q, coalesce_d;
   logic [63:12]     wb_base_q, wb_base_d;     // as read; AddrNarrow: see g_narrow
@@ -257,7 +258,7 @@ module kmt_regs #(
     overflow_d     = overflow_q || rec_dropped_i;
     ring_error_d   = ring_error_q || (ring_halt_i != '0);
     cycle_hi_d     = cycle_hi_q;
-    fence_errors_d = fence_errors_q;
+    fence_err      = 1'b0;
     host_errors_d  = host_errors_q;
     coalesce_d     = coalesce_q;
     wb_base_d      = wb_base_q;
@@ -359,7 +360,7 @@ module kmt_regs #(
                   rsp_valid_d = 1'b0;
                   state_d     = StFence;
                 end else begin
-                  fence_errors_d = fence_errors_q + 32'd1;
+                  fence_err      = 1'b1;
                 end
               end
               kmt_regs_pkg::KMT_IRQ_REC_POP_OFFSET: rec_pop_o = rec_valid_i;
@@ -371,7 +372,7 @@ module kmt_regs #(
                 if (index_ok) begin
                   crit_we_o = 1'b1;
                 end else begin
-                  fence_errors_d = fence_errors_q + 32'd1;
+                  fence_err      = 1'b1;
                 end
               end
               kmt_regs_pkg::KMT_VRAM_ADDR_LO_OFFSET: vram_addr_d[31:2] = req_wdata_i[31:2];
@@ -415,7 +416,7 @@ module kmt_regs #(
                   state_d     = StFence;
                 end else begin
                   value_hi_d     = '0;
-                  fence_errors_d = fence_errors_q + 32'd1;
+                  fence_err      = 1'b1;
                 end
               end
               kmt_regs_pkg::KMT_FENCE_VALUE_HI_OFFSET: rsp_rdata_d = value_hi_q;
@@ -427,7 +428,7 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_IRQ_REC_VALUE_HI_OFFSET: rsp_rdata_d = rec_value_i[63:32];
               kmt_regs_pkg::KMT_FENCE_SIGNALS_OFFSET:    rsp_rdata_d = signal_count_i;
               kmt_regs_pkg::KMT_FENCE_REWINDS_OFFSET:    rsp_rdata_d = rewind_count_i;
-              kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET:     rsp_rdata_d = fence_errors_q + wb_errors_i;
+              kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET:     rsp_rdata_d = fence_errors_q;
               kmt_regs_pkg::KMT_FENCE_WB_BASE_LO_OFFSET: rsp_rdata_d = {wb_base_q[31:12], 12'd0};
               kmt_regs_pkg::KMT_FENCE_WB_BASE_HI_OFFSET: rsp_rdata_d = wb_base_q[63:32];
               kmt_regs_pkg::KMT_FENCE_WB_CONTROL_OFFSET: rsp_rdata_d = {31'd0, wb_enable_q};
@@ -490,6 +491,10 @@ module kmt_regs #(
       end
       default: state_d = StIdle;
     endcase
+
+    // FENCE_ERRORS: the host's bad fence indices and the write-back's pages
+    // outside VRAM, in one counter (up to two a cycle).
+    fence_errors_d = fence_errors_q + 32'({fence_err && wb_error_i, fence_err ^ wb_error_i});
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
