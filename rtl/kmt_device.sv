@@ -27,7 +27,9 @@
 // VRAM needs (kmt_ring, kmt_regs); RefDueW narrows the refresh due time
 // (kmt_mc_refresh: only for a timebase clocked every cycle); McIdW is the
 // memory request id's width, at least the widest id a client uses (the
-// write-back queue index, the DMA read slot, the ring).
+// write-back queue index, the DMA read slot, the ring); IrqOutReg keeps the
+// interrupt records' head in block RAM (kmt_irq OutReg: a record shows a
+// cycle later).
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -48,6 +50,7 @@ module kmt_device #(
   parameter bit          AddrNarrow   = 1'b0,
   parameter int unsigned RefDueW      = 64,
   parameter int unsigned McIdW        = 8,
+  parameter bit          IrqOutReg    = 1'b0,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -491,8 +494,9 @@ module kmt_device #(
   logic [63:0] irq_wake;
 
   kmt_irq #(
-    .Depth (IrqFifoDepth),
-    .IdxW  (IdxW)
+    .Depth  (IrqFifoDepth),
+    .IdxW   (IdxW),
+    .OutReg (IrqOutReg)
   ) u_irq (
     .clk_i,
     .rst_ni,

@@ -146,7 +146,8 @@ module kmt_board_top #(
     .TimingWritable (1'b0),
     .AddrNarrow     (1'b1),
     .RefDueW        (18),   // the timebase counts every cycle; tREFI and tREFIb are below 2^16
-    .McIdW          (McIdW)
+    .McIdW          (McIdW),
+    .IrqOutReg      (1'b1)
   ) u_device (
     .clk_i,
     .rst_ni             (rst_n),
