@@ -587,12 +587,18 @@ module kmt_device #(
   // ---------------------------------------------------------------- activity
   // Memory requests taken and not yet answered (refresh and timing counters
   // of an idle controller are not work: quiet_o covers them).
+  // Requests taken and responses given this cycle are counted first (up to
+  // NumPorts each), so one adder and one subtractor move the total.
   logic [9:0] mc_out_q, mc_out_d;
+  logic [2:0] mc_taken, mc_answered;
   always_comb begin
-    mc_out_d = mc_out_q;
+    mc_taken    = '0;
+    mc_answered = '0;
     for (int unsigned p = 0; p < NumPorts; p++) begin
-      mc_out_d = mc_out_d + 10'(mc_req_valid[p] && mc_req_ready[p]) - 10'(mc_rsp_valid[p]);
+      mc_taken    = mc_taken + 3'(mc_req_valid[p] && mc_req_ready[p]);
+      mc_answered = mc_answered + 3'(mc_rsp_valid[p]);
     end
+    mc_out_d = mc_out_q + 10'(mc_taken) - 10'(mc_answered);
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

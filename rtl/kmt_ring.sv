@@ -171,7 +171,7 @@ module kmt_ring #(
   logic          enable_q, enable_d;
   logic [3:0]    error_q, error_d;
   logic [7:0]    err_op_q, err_op_d;
-  logic [15:0]   wait_fence_q, wait_fence_d;
+  logic [IdxW-1:0] wait_fence_q, wait_fence_d;  // a WAIT runs only with a fence below NumFences
   logic [31:0]   completed_q, completed_d;
   logic [PosW-1:0] uw_q, uw_d, ur_q, ur_d;
   logic [2:0]    k_q, k_d;
@@ -371,7 +371,7 @@ module kmt_ring #(
             kmt_regs_pkg::CpOpNop: complete = nop_whole;
             kmt_regs_pkg::CpOpSignal: complete = fe_req && fe_ready_i;
             kmt_regs_pkg::CpOpWait: begin
-              wait_fence_d = fence16;
+              wait_fence_d = fence16[IdxW-1:0];
               if (fe_ready_i) state_d = StWaitRsp;
             end
             default: complete = dma_req && dma_ready_i;  // COPY, FILL, TIMESTAMP
@@ -634,7 +634,7 @@ module kmt_ring #(
       OffRptr:      reg_rdata_o = {8'd0, 24'(32'(ur_q) & size_mask)};
       OffControl:   reg_rdata_o = {31'd0, enable_q};
       OffStatus:    reg_rdata_o = {8'd0, err_op_q, 4'd0, error_q, 5'd0, state_code};
-      OffWaitFence: reg_rdata_o = (state_q == StWaitRsp || state_q == StWaitListen) ? {16'd0, wait_fence_q} : '0;
+      OffWaitFence: reg_rdata_o = (state_q == StWaitRsp || state_q == StWaitListen) ? 32'(wait_fence_q) : '0;
       OffCompleted: reg_rdata_o = completed_q;
       default:      reg_rdata_o = '0;
     endcase
