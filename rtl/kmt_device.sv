@@ -29,7 +29,8 @@
 // memory request id's width, at least the widest id a client uses (the
 // write-back queue index, the DMA read slot, the ring); IrqOutReg keeps the
 // interrupt records' head in block RAM (kmt_irq OutReg: a record shows a
-// cycle later).
+// cycle later); McWdataBram puts the controller's write-data buffer in block
+// RAM however few entries it has.
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -51,6 +52,7 @@ module kmt_device #(
   parameter int unsigned RefDueW      = 64,
   parameter int unsigned McIdW        = 8,
   parameter bit          IrqOutReg    = 1'b0,
+  parameter bit          McWdataBram  = 1'b0,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -550,6 +552,7 @@ module kmt_device #(
     .RespDepth  (McRespDepth),
     .GapW       (McGapW),
     .CfgConst   (!TimingWritable),
+    .WdataBram  (McWdataBram),
     .DueW       (RefDueW)
   ) u_mc (
     .clk_i,

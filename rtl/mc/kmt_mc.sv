@@ -55,6 +55,7 @@ module kmt_mc #(
   parameter int unsigned RefForceOwed = 4,
   parameter int unsigned GapW = kmt_mc_pkg::CntW,  // timing counters' width: every gap - 1 must fit
   parameter bit          CfgConst = 1'b0,          // cfg_i is a constant: the gaps need no register
+  parameter bit          WdataBram = 1'b0,         // channels' write-data buffers in block RAM
   // Width of the refresh due time (kmt_mc_refresh); below 64 only where
   // the timebase is clocked every cycle.
   parameter int unsigned DueW = 64,
@@ -207,6 +208,7 @@ module kmt_mc #(
       .RefForceOwed (RefForceOwed),
       .GapW         (GapW),
       .CfgConst     (CfgConst),
+      .WdataBram    (WdataBram),
       .DueW         (DueW)
     ) u_channel (
       .clk_i,
