@@ -21,6 +21,16 @@
 // valid in the cycle the event happens; synthesis leaves them unconnected.
 //
 // Vectors per ring are flattened, ring r at [r*W +: W].
+//
+// Board-build parameters (their defaults keep the full device): AddrNarrow
+// keeps VRAM addresses and ring positions in registers only as wide as the
+// VRAM needs (kmt_ring, kmt_regs); RefDueW narrows the refresh due time
+// (kmt_mc_refresh: only for a timebase clocked every cycle); McIdW is the
+// memory request id's width, at least the widest id a client uses (the
+// write-back queue index, the DMA read slot, the ring); IrqOutReg keeps the
+// interrupt records' head in block RAM (kmt_irq OutReg: a record shows a
+// cycle later); McWdataBram puts the controller's write-data buffer in block
+// RAM however few entries it has.
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -38,6 +48,11 @@ module kmt_device #(
   parameter int unsigned WbDepth      = 8,
   parameter int unsigned DmaRdSlots   = 4,
   parameter bit          TimingWritable = 1'b1,  // 0: DRAM_TIMING fixed at the preset (kmt_regs)
+  parameter bit          AddrNarrow   = 1'b0,
+  parameter int unsigned RefDueW      = 64,
+  parameter int unsigned McIdW        = 8,
+  parameter bit          IrqOutReg    = 1'b0,
+  parameter bit          McWdataBram  = 1'b0,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -132,7 +147,6 @@ module kmt_device #(
 );
 
   localparam int unsigned NumPorts = 5;
-  localparam int unsigned McIdW    = 8;
   localparam int unsigned NumReq   = NumRings + 1;
   localparam int unsigned CntW     = (VramLog2 + 1 > 32) ? 32 : VramLog2 + 1;
   localparam int unsigned RingW    = (NumRings > 1) ? $clog2(NumRings) : 1;
@@ -174,7 +188,9 @@ module kmt_device #(
   logic [63:0]          upd_value;
   logic                 crit_we, crit_set;
   logic [IdxW-1:0]      crit_fence;
-  logic [31:0]          signal_count, rewind_count, wb_count, wb_errors;
+  logic [31:0]          signal_count, rewind_count, wb_count;
+  logic [31:0]          unused_wb_errors;   // FENCE_ERRORS counts wb_error in kmt_regs
+  logic                 wb_error;
   logic                 wb_enable;
   logic [63:12]         wb_base;
 
@@ -219,7 +235,8 @@ module kmt_device #(
     .NumCh        (NumCh),
     .VramLog2     (VramLog2),
     .DataW          (DataW),
-    .TimingWritable (TimingWritable)
+    .TimingWritable (TimingWritable),
+    .AddrNarrow     (AddrNarrow)
   ) u_regs (
     .clk_i,
     .rst_ni,
@@ -250,7 +267,7 @@ module kmt_device #(
     .signal_count_i   (signal_count),
     .rewind_count_i   (rewind_count),
     .wb_count_i       (wb_count),
-    .wb_errors_i      (wb_errors),
+    .wb_error_i       (wb_error),
     .wb_enable_o      (wb_enable),
     .wb_base_o        (wb_base),
     .rec_valid_i      (head_valid),
@@ -288,9 +305,10 @@ module kmt_device #(
     logic [15:0] prb_fence;
 
     kmt_ring #(
-      .NumFences (NumFences),
-      .VramLog2  (VramLog2),
-      .DataW     (DataW)
+      .NumFences  (NumFences),
+      .VramLog2   (VramLog2),
+      .DataW      (DataW),
+      .AddrNarrow (AddrNarrow)
     ) u_ring (
       .clk_i,
       .rst_ni,
@@ -452,7 +470,8 @@ module kmt_device #(
     .signal_count_o  (signal_count),
     .rewind_count_o  (rewind_count),
     .wb_count_o      (wb_count),
-    .wb_errors_o     (wb_errors),
+    .wb_errors_o     (unused_wb_errors),
+    .wb_error_o      (wb_error),
     .prb_upd_valid_o (prb_upd_valid),
     .prb_upd_fence_o (prb_upd_fence),
     .prb_upd_value_o (prb_upd_value_o),
@@ -477,8 +496,9 @@ module kmt_device #(
   logic [63:0] irq_wake;
 
   kmt_irq #(
-    .Depth (IrqFifoDepth),
-    .IdxW  (IdxW)
+    .Depth  (IrqFifoDepth),
+    .IdxW   (IdxW),
+    .OutReg (IrqOutReg)
   ) u_irq (
     .clk_i,
     .rst_ni,
@@ -530,7 +550,10 @@ module kmt_device #(
     .CoLsb      (CoLsb),
     .QueueDepth (McQueueDepth),
     .RespDepth  (McRespDepth),
-    .GapW       (McGapW)
+    .GapW       (McGapW),
+    .CfgConst   (!TimingWritable),
+    .WdataBram  (McWdataBram),
+    .DueW       (RefDueW)
   ) u_mc (
     .clk_i,
     .rst_ni,
@@ -567,12 +590,18 @@ module kmt_device #(
   // ---------------------------------------------------------------- activity
   // Memory requests taken and not yet answered (refresh and timing counters
   // of an idle controller are not work: quiet_o covers them).
+  // Requests taken and responses given this cycle are counted first (up to
+  // NumPorts each), so one adder and one subtractor move the total.
   logic [9:0] mc_out_q, mc_out_d;
+  logic [2:0] mc_taken, mc_answered;
   always_comb begin
-    mc_out_d = mc_out_q;
+    mc_taken    = '0;
+    mc_answered = '0;
     for (int unsigned p = 0; p < NumPorts; p++) begin
-      mc_out_d = mc_out_d + 10'(mc_req_valid[p] && mc_req_ready[p]) - 10'(mc_rsp_valid[p]);
+      mc_taken    = mc_taken + 3'(mc_req_valid[p] && mc_req_ready[p]);
+      mc_answered = mc_answered + 3'(mc_rsp_valid[p]);
     end
+    mc_out_d = mc_out_q + 10'(mc_taken) - 10'(mc_answered);
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

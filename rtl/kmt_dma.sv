@@ -127,8 +127,8 @@ module kmt_dma #(
   logic [LCntW-1:0] wleft_q, rleft_q, nsrc_q, written_q, consumed_q;
   logic [WordW-1:0] dfirst_w_q, dlast_w_q, delta_q;
   logic             ahead_q, first_q;
-  logic [31:0]      pattern_q;
-  logic [63:0]      ts_q;
+  // FILL's pattern (low word) or TIMESTAMP's value: one register, the op tells.
+  logic [63:0]      fill_q;
   logic [DataW-1:0] lo_q, hi_q;
   logic [DataW-1:0] slot_q [RdSlots];
   logic [RdSlots-1:0] slot_valid_q;
@@ -184,9 +184,9 @@ module kmt_dma #(
   always_comb begin
     wr_req_wdata_o = copy_data;
     if (op_q == OpFill) begin
-      wr_req_wdata_o = {Words{pattern_q}};
+      wr_req_wdata_o = {Words{fill_q[31:0]}};
     end else if (op_q != OpCopy) begin
-      wr_req_wdata_o = {(Words / 2){ts_q}};
+      wr_req_wdata_o = {(Words / 2){fill_q}};
     end
   end
 
@@ -222,8 +222,7 @@ module kmt_dma #(
       delta_q      <= '0;
       ahead_q      <= 1'b0;
       first_q      <= 1'b0;
-      pattern_q    <= '0;
-      ts_q         <= '0;
+      fill_q       <= '0;
       slot_valid_q <= '0;
       iss_slot_q   <= '0;
       cons_slot_q  <= '0;
@@ -249,8 +248,8 @@ module kmt_dma #(
         delta_q    <= g_src[LineLog2-1:2] - g_dst[LineLog2-1:2];
         ahead_q    <= g_src[LineLog2-1:2] > g_dst[LineLog2-1:2];
         first_q    <= 1'b1;
-        pattern_q  <= cmd_pattern_i[gnt_idx*32 +: 32];
-        ts_q       <= timebase_i;
+        fill_q     <= {timebase_i[63:32],
+                       (g_op == OpFill) ? cmd_pattern_i[gnt_idx*32 +: 32] : timebase_i[31:0]};
       end
       if (rd_fire) begin
         sline_q    <= sline_q + LineW'(1);

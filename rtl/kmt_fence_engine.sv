@@ -7,7 +7,8 @@
 // takes max(current, value). Pipeline, for a request granted in cycle t:
 //   t    (A) arbitration; the table is read at the granted fence;
 //   t+1  (B) the new value is computed and written to the table (a one-entry
-//            bypass covers back-to-back updates of one fence); probe upd_*;
+//            bypass covers back-to-back updates of one fence: the value is
+//            the one stage C holds); probe upd_*;
 //   t+2  (C) the update is broadcast on upd_* (ring WAITs compare against
 //            it), a read is answered on rsp_*, and a signal enters the
 //            write-back queue.
@@ -15,7 +16,7 @@
 // FENCE_WB_CONTROL.ENABLE the value goes to FENCE_WB_BASE + fence * 4096
 // (8 bytes, strobe 0xFF, at offset 0 of a line) through memory-controller
 // port 0, entries issued in order, one per cycle; a page outside VRAM is not
-// written and counted (wb_errors_o). An entry whose write-back was
+// written and counted (wb_errors_o, and a pulse on wb_error_o). An entry whose write-back was
 // acknowledged (or that needs none) leaves the queue from its head, one per
 // cycle, as an interrupt record (rec_*): records keep signal order. Signals
 // are not granted while the queue, counting signals still in the pipeline,
@@ -90,6 +91,7 @@ module kmt_fence_engine #(
   output logic [31:0]             rewind_count_o,
   output logic [31:0]             wb_count_o,
   output logic [31:0]             wb_errors_o,
+  output logic                    wb_error_o,   // a write-back page outside VRAM, counted this cycle
 
   // Probes: the table write (B), the write-back acknowledgement.
   output logic                    prb_upd_valid_o,
@@ -199,14 +201,13 @@ module kmt_fence_engine #(
   // ---------------------------------------------------------------- stage B
   logic [NumFences-1:0] crit_q;
   logic            byp_valid_q;
-  logic [IdxW-1:0] byp_fence_q;
-  logic [63:0]     byp_value_q;
   logic [63:0]     old_value, new_value;
   logic            b_signal, b_rewind, b_below;
 
   // One comparator serves both the rewind test and the maximum: where the
-  // values are equal, either one is the maximum.
-  assign old_value = (byp_valid_q && byp_fence_q == a_fence_q) ? byp_value_q : table_rdata_q;
+  // values are equal, either one is the maximum. The bypass is the signal
+  // of the cycle before, which stage C now holds (c_fence_q, c_value_q).
+  assign old_value = (byp_valid_q && c_fence_q == a_fence_q) ? c_value_q : table_rdata_q;
   assign b_below   = a_value_q < old_value;
   assign b_signal  = a_valid_q && (a_op_q != OpRead);
   assign b_rewind  = a_valid_q && (a_op_q == OpStore) && b_below;
@@ -320,8 +321,6 @@ module kmt_fence_engine #(
       a_value_q      <= '0;
       b_valid_q      <= 1'b0;
       byp_valid_q    <= 1'b0;
-      byp_fence_q    <= '0;
-      byp_value_q    <= '0;
       c_sig_q        <= 1'b0;
       c_rd_q         <= 1'b0;
       c_req_q        <= '0;
@@ -358,8 +357,6 @@ module kmt_fence_engine #(
       b_valid_q <= b_signal;
 
       byp_valid_q <= b_signal;
-      byp_fence_q <= a_fence_q;
-      byp_value_q <= new_value;
 
       c_sig_q <= b_signal;
       c_rd_q  <= a_valid_q && (a_op_q == OpRead);
@@ -432,6 +429,7 @@ module kmt_fence_engine #(
   assign rewind_count_o = rewind_count_q;
   assign wb_count_o     = wb_count_q;
   assign wb_errors_o    = wb_errors_q;
+  assign wb_error_o     = push && wb_enable_i && !page_ok;
 
 endmodule
 

@@ -14,13 +14,21 @@
 // quiet_o: the next clock changes nothing here unless a record is pushed or
 // popped; wake_o is the timebase at which the TIME condition will raise
 // fence_o if nothing else happens first (all ones: never).
+//
+// OutReg = 1 (the board build) keeps the FIFO's head in the block RAM's
+// output register instead of a bypass register of a whole record beside
+// it: a record becomes visible two cycles after its push instead of one,
+// the FIFO holds Depth + 1 records, and a full FIFO drops a record even in
+// a cycle the head is popped. The head's wait still counts from the cycle
+// after its push.
 
 `default_nettype none
 
 module kmt_irq #(
   parameter int unsigned Depth = 16,
   parameter int unsigned IdxW  = 6,
-  localparam int unsigned LvlW = $clog2(Depth + 1)
+  parameter bit          OutReg = 1'b0,
+  localparam int unsigned LvlW = $clog2(Depth + 1 + 32'(OutReg))
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -63,8 +71,10 @@ module kmt_irq #(
   logic [31:0]     time_left;
 
   kmt_fifo #(
-    .Width (RecW),
-    .Depth (Depth)
+    .Width    (RecW),
+    .Depth    (Depth),
+    .OutReg   (OutReg),
+    .BlockRam (OutReg)
   ) u_fifo (
     .clk_i,
     .rst_ni,
@@ -121,7 +131,8 @@ module kmt_irq #(
     end
   end
 
-  assign quiet_o = (fence_d == fence_q);
+  // With OutReg a record moves from the RAM to the head register by itself.
+  assign quiet_o = (fence_d == fence_q) && (rvalid || level == '0);
   always_comb begin
     wake_o = '1;
     if (rvalid && !fence_o && time_i != '0) begin

@@ -14,6 +14,11 @@
 // Unmapped offsets answer with rsp_error_o; the register blocks of rings
 // k >= NumRings read 0 and ignore writes; writes to read-only registers are
 // ignored, reads of write-only ones give 0.
+//
+// AddrNarrow (the board build, VramLog2 < 31): VRAM_ADDR and FENCE_WB_BASE
+// keep their bits below VramLog2 and, per register half, whether a bit above
+// them is set (read back at bit VramLog2 and at bit 32): every VRAM range
+// check gives the same answer, with VRAM_ADDR's count up included.
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/kmt_regs_pkg.sv"
@@ -31,6 +36,7 @@ module kmt_regs #(
   // 0: DRAM_TIMING reads the preset and ignores writes (the board build:
   // constant timing lets synthesis fold the controller's gap arithmetic).
   parameter bit          TimingWritable = 1'b1,
+  parameter bit          AddrNarrow     = 1'b0,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned LineLog2 = $clog2(DataW / 8),
@@ -70,7 +76,7 @@ module kmt_regs #(
   input  logic [31:0]              signal_count_i,
   input  logic [31:0]              rewind_count_i,
   input  logic [31:0]              wb_count_i,
-  input  logic [31:0]              wb_errors_i,
+  input  logic                     wb_error_i,   // a write-back error (FENCE_ERRORS counts it too)
   output logic                     wb_enable_o,
   output logic [63:12]             wb_base_o,
 
@@ -139,12 +145,13 @@ module kmt_regs #(
   logic             overflow_q, overflow_d;
   logic             ring_error_q, ring_error_d;
   logic [31:0]      cycle_hi_q, cycle_hi_d;
-  logic [31:0]      fence_errors_q, fence_errors_d;
+  logic [31:0]      fence_errors_q, fence_errors_d;   // the host's fence errors and the write-back's
+  logic             fence_err;
   logic [31:0]      host_errors_q, host_errors_d;
   logic [31:0]      coalesce_q, coalesce_d;
-  logic [63:12]     wb_base_q, wb_base_d;
+  logic [63:12]     wb_base_q, wb_base_d;     // as read; AddrNarrow: see g_narrow
   logic             wb_enable_q, wb_enable_d;
-  logic [63:2]      vram_addr_q, vram_addr_d;
+  logic [63:2]      vram_addr_q, vram_addr_d, vram_addr_inc;
   logic             per_bank_q, per_bank_d;
   kmt_dram_pkg::timing_t timing_q, timing_d;
   logic             mem_write_q, mem_write_d;
@@ -251,7 +258,7 @@ module kmt_regs #(
     overflow_d     = overflow_q || rec_dropped_i;
     ring_error_d   = ring_error_q || (ring_halt_i != '0);
     cycle_hi_d     = cycle_hi_q;
-    fence_errors_d = fence_errors_q;
+    fence_err      = 1'b0;
     host_errors_d  = host_errors_q;
     coalesce_d     = coalesce_q;
     wb_base_d      = wb_base_q;
@@ -353,7 +360,7 @@ module kmt_regs #(
                   rsp_valid_d = 1'b0;
                   state_d     = StFence;
                 end else begin
-                  fence_errors_d = fence_errors_q + 32'd1;
+                  fence_err      = 1'b1;
                 end
               end
               kmt_regs_pkg::KMT_IRQ_REC_POP_OFFSET: rec_pop_o = rec_valid_i;
@@ -365,7 +372,7 @@ module kmt_regs #(
                 if (index_ok) begin
                   crit_we_o = 1'b1;
                 end else begin
-                  fence_errors_d = fence_errors_q + 32'd1;
+                  fence_err      = 1'b1;
                 end
               end
               kmt_regs_pkg::KMT_VRAM_ADDR_LO_OFFSET: vram_addr_d[31:2] = req_wdata_i[31:2];
@@ -378,7 +385,7 @@ module kmt_regs #(
                   state_d     = StMem;
                 end else begin
                   host_errors_d = host_errors_q + 32'd1;
-                  vram_addr_d   = vram_addr_q + 62'd1;
+                  vram_addr_d   = vram_addr_inc;
                 end
               end
               kmt_regs_pkg::KMT_DRAM_CONTROL_OFFSET:
@@ -409,7 +416,7 @@ module kmt_regs #(
                   state_d     = StFence;
                 end else begin
                   value_hi_d     = '0;
-                  fence_errors_d = fence_errors_q + 32'd1;
+                  fence_err      = 1'b1;
                 end
               end
               kmt_regs_pkg::KMT_FENCE_VALUE_HI_OFFSET: rsp_rdata_d = value_hi_q;
@@ -421,7 +428,7 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_IRQ_REC_VALUE_HI_OFFSET: rsp_rdata_d = rec_value_i[63:32];
               kmt_regs_pkg::KMT_FENCE_SIGNALS_OFFSET:    rsp_rdata_d = signal_count_i;
               kmt_regs_pkg::KMT_FENCE_REWINDS_OFFSET:    rsp_rdata_d = rewind_count_i;
-              kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET:     rsp_rdata_d = fence_errors_q + wb_errors_i;
+              kmt_regs_pkg::KMT_FENCE_ERRORS_OFFSET:     rsp_rdata_d = fence_errors_q;
               kmt_regs_pkg::KMT_FENCE_WB_BASE_LO_OFFSET: rsp_rdata_d = {wb_base_q[31:12], 12'd0};
               kmt_regs_pkg::KMT_FENCE_WB_BASE_HI_OFFSET: rsp_rdata_d = wb_base_q[63:32];
               kmt_regs_pkg::KMT_FENCE_WB_CONTROL_OFFSET: rsp_rdata_d = {31'd0, wb_enable_q};
@@ -435,7 +442,7 @@ module kmt_regs #(
                   state_d     = StMem;
                 end else begin
                   host_errors_d = host_errors_q + 32'd1;
-                  vram_addr_d   = vram_addr_q + 62'd1;
+                  vram_addr_d   = vram_addr_inc;
                 end
               end
               kmt_regs_pkg::KMT_HOST_ERRORS_OFFSET:  rsp_rdata_d = host_errors_q;
@@ -478,12 +485,16 @@ module kmt_regs #(
         if (mem_rsp_valid_i) begin
           rsp_valid_d = 1'b1;
           rsp_rdata_d = mem_write_q ? 32'd0 : mem_rsp_data_i[vram_word*32 +: 32];
-          vram_addr_d = vram_addr_q + 62'd1;
+          vram_addr_d = vram_addr_inc;
           state_d     = StIdle;
         end
       end
       default: state_d = StIdle;
     endcase
+
+    // FENCE_ERRORS: the host's bad fence indices and the write-back's pages
+    // outside VRAM, in one counter (up to two a cycle).
+    fence_errors_d = fence_errors_q + 32'({fence_err && wb_error_i, fence_err ^ wb_error_i});
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -504,9 +515,7 @@ module kmt_regs #(
       fence_errors_q <= '0;
       host_errors_q  <= '0;
       coalesce_q     <= '0;
-      wb_base_q      <= '0;
       wb_enable_q    <= 1'b0;
-      vram_addr_q    <= '0;
       per_bank_q     <= 1'b0;
       timing_q       <= TimingInit;
       mem_write_q    <= 1'b0;
@@ -528,13 +537,72 @@ module kmt_regs #(
       fence_errors_q <= fence_errors_d;
       host_errors_q  <= host_errors_d;
       coalesce_q     <= coalesce_d;
-      wb_base_q      <= wb_base_d;
       wb_enable_q    <= wb_enable_d;
-      vram_addr_q    <= vram_addr_d;
       per_bank_q     <= per_bank_d;
       timing_q       <= TimingWritable ? timing_d : TimingInit;
       mem_write_q    <= mem_write_d;
       mem_word_q     <= mem_word_d;
+    end
+  end
+
+  // VRAM_ADDR and FENCE_WB_BASE: every bit, or the bits below VramLog2 and
+  // the flags of the bits above (a sum carried out of the low bits sets
+  // them; they stay set while counting up).
+  if (AddrNarrow) begin : g_narrow
+    logic [VramLog2-1:12] wb_lo_q;
+    logic [VramLog2-1:2]  va_lo_q;
+    logic                 wb_far_lo_q, wb_far_hi_q, va_far_lo_q, va_far_hi_q;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        wb_lo_q     <= '0;
+        wb_far_lo_q <= 1'b0;
+        wb_far_hi_q <= 1'b0;
+        va_lo_q     <= '0;
+        va_far_lo_q <= 1'b0;
+        va_far_hi_q <= 1'b0;
+      end else begin
+        wb_lo_q     <= wb_base_d[VramLog2-1:12];
+        wb_far_lo_q <= wb_base_d[31:VramLog2] != '0;
+        wb_far_hi_q <= wb_base_d[63:32] != '0;
+        va_lo_q     <= vram_addr_d[VramLog2-1:2];
+        va_far_lo_q <= vram_addr_d[31:VramLog2] != '0;
+        va_far_hi_q <= vram_addr_d[63:32] != '0;
+      end
+    end
+
+    // The count up: a carry out of the low bits is a bit set above them.
+    logic [VramLog2-2:0] va_sum;
+    assign va_sum = {1'b0, va_lo_q} + (VramLog2-1)'(1);
+
+    always_comb begin
+      vram_addr_inc               = '0;
+      vram_addr_inc[VramLog2-1:2] = va_sum[VramLog2-3:0];
+      vram_addr_inc[VramLog2]     = va_far_lo_q || va_sum[VramLog2-2];
+      vram_addr_inc[32]           = va_far_hi_q;
+    end
+
+    always_comb begin
+      wb_base_q                  = '0;
+      wb_base_q[VramLog2-1:12]   = wb_lo_q;
+      wb_base_q[VramLog2]        = wb_far_lo_q;
+      wb_base_q[32]              = wb_far_hi_q;
+      vram_addr_q                = '0;
+      vram_addr_q[VramLog2-1:2]  = va_lo_q;
+      vram_addr_q[VramLog2]      = va_far_lo_q;
+      vram_addr_q[32]            = va_far_hi_q;
+    end
+  end else begin : g_full
+    assign vram_addr_inc = vram_addr_q + 62'd1;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        wb_base_q   <= '0;
+        vram_addr_q <= '0;
+      end else begin
+        wb_base_q   <= wb_base_d;
+        vram_addr_q <= vram_addr_d;
+      end
     end
   end
 
@@ -545,7 +613,10 @@ module kmt_regs #(
   assign coalesce_count_o = coalesce_q[7:0];
   assign coalesce_time_o  = coalesce_q[31:8];
   assign wb_enable_o      = wb_enable_q;
-  assign wb_base_o        = wb_base_q;
+  // AddrNarrow: one flag for the bits above VramLog2 keeps the fence
+  // engine's page sum narrow.
+  assign wb_base_o        = AddrNarrow ? 52'({wb_base_q[VramLog2] || wb_base_q[32], wb_base_q[VramLog2-1:12]}) :
+                                         wb_base_q;
   assign timing_o         = TimingWritable ? timing_q : TimingInit;
   assign per_bank_ref_o   = per_bank_q;
 

@@ -42,6 +42,16 @@
 // a pending WAIT and the error, forgets the line buffer and any line in
 // flight; ENABLE takes the written value. Requests are not made in the cycle
 // of a RESET write.
+//
+// AddrNarrow (the board build, VRAM of 2^VramLog2 bytes with VramLog2 < 31):
+// RING_BASE keeps its bits below VramLog2 and, for the bits above, whether
+// any is set (so BAD_RING is found as before; the register reads back the
+// kept bits and those flags, at bit VramLog2 and at bit 32); the unwrapped
+// positions are kept modulo 2^(VramLog2 + 1), which gives the same answers
+// for every ring that fits in VRAM as long as RING_SIZE is written while the
+// ring is disabled. Command words 3 and 5 (COPY's source low word and
+// count, FILL's count) keep their bits up to VramLog2 and whether any bit
+// above is set: the checks, and what goes to the DMA engine, are the same.
 
 `include "rtl/kmt_regs_pkg.sv"
 
@@ -51,9 +61,11 @@ module kmt_ring #(
   parameter int unsigned NumFences = 64,
   parameter int unsigned VramLog2  = 32,
   parameter int unsigned DataW     = 512,
+  parameter bit          AddrNarrow = 1'b0,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   localparam int unsigned LineLog2 = $clog2(DataW / 8),
-  localparam int unsigned CntW     = (VramLog2 + 1 > 32) ? 32 : VramLog2 + 1
+  localparam int unsigned CntW     = (VramLog2 + 1 > 32) ? 32 : VramLog2 + 1,
+  localparam int unsigned PosW     = AddrNarrow ? VramLog2 + 1 : 32   // unwrapped positions
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -153,43 +165,46 @@ module kmt_ring #(
 
   // ---------------------------------------------------------------- state
   state_e        state_q, state_d;
-  logic [63:12]  base_q, base_d;
+  logic [63:12]  base_q;   // RING_BASE as the checks and reads see it
   logic [4:0]    size_q, size_d;
   logic [23:0]   wptr_q, wptr_d;
   logic          enable_q, enable_d;
   logic [3:0]    error_q, error_d;
   logic [7:0]    err_op_q, err_op_d;
-  logic [15:0]   wait_fence_q, wait_fence_d;
+  logic [IdxW-1:0] wait_fence_q, wait_fence_d;  // a WAIT runs only with a fence below NumFences
   logic [31:0]   completed_q, completed_d;
-  logic [31:0]   uw_q, uw_d, ur_q, ur_d;
+  logic [PosW-1:0] uw_q, uw_d, ur_q, ur_d;
   logic [2:0]    k_q, k_d;
+  logic [31:0]   word_in;   // the word as the command register keeps it
   logic [191:0]  cmd_q, cmd_d;
   logic          buf_valid_q, buf_valid_d;
-  logic [31:LineLog2] buf_line_q, f_line_q;
+  logic [PosW-1:LineLog2] buf_line_q, f_line_q;
   logic [LineLog2:0]  buf_len_q, f_len_q;
   logic [DataW-1:0] buf_q;
   logic          fpend_q, fpend_d, fdisc_q, fdisc_d;
   logic          prb_q, prb_d;
 
   // ---------------------------------------------------------------- positions
-  logic [31:0] size_mask, avail, ppos, f_lo, word;
+  logic [31:0] size_mask, avail, word;
+  logic [PosW-1:0] avail_p, ppos, f_lo;
   logic [LineLog2:0] f_len;
   logic        word_exists, in_buf, word_ok, can_start;
 
   assign size_mask   = ~(32'hFFFF_FFFF << size_q);  // 2^size - 1, without a subtractor
-  assign avail       = uw_q - ur_q;
-  assign ppos        = ur_q + {27'd0, k_q, 2'b00};
+  assign avail_p     = uw_q - ur_q;
+  assign avail       = 32'(avail_p);
+  assign ppos        = ur_q + PosW'({k_q, 2'b00});
   assign word_exists = (avail[31:5] != '0) || ({k_q, 2'b00} < avail[4:0]);
-  assign in_buf      = buf_valid_q && ppos[31:LineLog2] == buf_line_q &&
+  assign in_buf      = buf_valid_q && ppos[PosW-1:LineLog2] == buf_line_q &&
                        {1'b0, ppos[LineLog2-1:0]} < buf_len_q;
   assign word        = buf_q[ppos[LineLog2-1:2]*32 +: 32];
   assign word_ok     = word_exists && in_buf;
   assign can_start   = enable_q;  // a command not yet fully taken waits with its words
-  assign f_lo        = ppos & ~32'(LineBytes - 1);
+  assign f_lo        = ppos & ~PosW'(LineBytes - 1);
   // Bytes of the line at f_lo written before the last doorbell: up to uw_q
   // when uw_q is in that line, else the whole line (uw_q - f_lo < line).
-  assign f_len       = (uw_q[31:LineLog2] == ppos[31:LineLog2]) ? {1'b0, uw_q[LineLog2-1:0]} :
-                                                                 (LineLog2+1)'(LineBytes);
+  assign f_len       = (uw_q[PosW-1:LineLog2] == ppos[PosW-1:LineLog2]) ? {1'b0, uw_q[LineLog2-1:0]} :
+                                                                         (LineLog2+1)'(LineBytes);
 
   // ---------------------------------------------------------------- the command
   logic [31:0] c0, c1, c2, c3, c4, c5;
@@ -315,7 +330,6 @@ module kmt_ring #(
 
   always_comb begin
     state_d      = state_q;
-    base_d       = base_q;
     size_d       = size_q;
     wptr_d       = wptr_q;
     enable_d     = enable_q;
@@ -338,7 +352,7 @@ module kmt_ring #(
     unique case (state_q)
       StCollect: begin
         if (can_start && word_ok) begin
-          cmd_d[k_q*32 +: 32] = word;
+          cmd_d[k_q*32 +: 32] = word_in;
           if (k_q + 3'd1 == cmd_words((k_q == 3'd0) ? word[31:24] : op)) begin
             state_d = StExec;
             k_d     = 3'd0;
@@ -357,7 +371,7 @@ module kmt_ring #(
             kmt_regs_pkg::CpOpNop: complete = nop_whole;
             kmt_regs_pkg::CpOpSignal: complete = fe_req && fe_ready_i;
             kmt_regs_pkg::CpOpWait: begin
-              wait_fence_d = fence16;
+              wait_fence_d = fence16[IdxW-1:0];
               if (fe_ready_i) state_d = StWaitRsp;
             end
             default: complete = dma_req && dma_ready_i;  // COPY, FILL, TIMESTAMP
@@ -380,7 +394,7 @@ module kmt_ring #(
     endcase
 
     if (complete) begin
-      ur_d        = ur_q + cmd_bytes;
+      ur_d        = ur_q + PosW'(cmd_bytes);
       completed_d = completed_q + 32'd1;
       state_d     = StCollect;
     end
@@ -394,9 +408,7 @@ module kmt_ring #(
       buf_valid_d = buf_valid_q || !fdisc_q;
     end
 
-    // Register writes.
-    if (we_base_lo) base_d[31:12] = reg_wdata_i[31:12];
-    if (we_base_hi) base_d[63:32] = reg_wdata_i;
+    // Register writes (RING_BASE: below).
     if (we_size) size_d = reg_wdata_i[4:0];
     // A halted ring ignores the doorbell; a bad pointer is not taken.
     if (we_wptr && state_q != StHalted) begin
@@ -405,7 +417,7 @@ module kmt_ring #(
         halt_err = kmt_regs_pkg::RingErrBadPointer;
       end else begin
         wptr_d = reg_wdata_i[23:0];
-        uw_d   = uw_q + ((32'(reg_wdata_i[23:0]) - uw_q) & size_mask);
+        uw_d   = uw_q + PosW'((32'(reg_wdata_i[23:0]) - 32'(uw_q)) & size_mask);
       end
     end
     if (we_control) begin
@@ -450,7 +462,6 @@ module kmt_ring #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q      <= StCollect;
-      base_q       <= '0;
       size_q       <= 5'd12;
       wptr_q       <= '0;
       enable_q     <= 1'b0;
@@ -472,7 +483,6 @@ module kmt_ring #(
       f_len_q      <= '0;
     end else begin
       state_q      <= state_d;
-      base_q       <= base_d;
       size_q       <= size_d;
       wptr_q       <= wptr_d;
       enable_q     <= enable_d;
@@ -489,7 +499,7 @@ module kmt_ring #(
       fdisc_q      <= fdisc_d;
       prb_q        <= prb_d;
       if (fetch_valid_o && fetch_ready_i) begin
-        f_line_q <= f_lo[31:LineLog2];
+        f_line_q <= f_lo[PosW-1:LineLog2];
         f_len_q  <= f_len;
       end
       if (fpend_q && fetch_rsp_valid_i && !fdisc_q) begin
@@ -497,6 +507,59 @@ module kmt_ring #(
         buf_len_q  <= f_len_q;
       end
     end
+  end
+
+  // RING_BASE: every bit, or (AddrNarrow) the bits below VramLog2 and a flag
+  // per register half for a bit set above them, at bits VramLog2 (low half)
+  // and 32 (high half) of base_q.
+  if (AddrNarrow) begin : g_base_narrow
+    logic [VramLog2-1:12] base_lo_q;
+    logic                 far_lo_q, far_hi_q;
+    logic                 unused_cmd_bytes;
+
+    assign unused_cmd_bytes = ^cmd_bytes[31:PosW];  // a command is shorter than the ring
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        base_lo_q <= '0;
+        far_lo_q  <= 1'b0;
+        far_hi_q  <= 1'b0;
+      end else begin
+        if (we_base_lo) begin
+          base_lo_q <= reg_wdata_i[VramLog2-1:12];
+          far_lo_q  <= reg_wdata_i[31:VramLog2] != '0;
+        end
+        if (we_base_hi) begin
+          far_hi_q <= reg_wdata_i != '0;
+        end
+      end
+    end
+
+    always_comb begin
+      base_q               = '0;
+      base_q[VramLog2-1:12] = base_lo_q;
+      base_q[VramLog2]     = far_lo_q;
+      base_q[32]           = far_hi_q;
+    end
+  end else begin : g_base_full
+    logic [63:12] base_full_q;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        base_full_q <= '0;
+      end else begin
+        if (we_base_lo) base_full_q[31:12] <= reg_wdata_i[31:12];
+        if (we_base_hi) base_full_q[63:32] <= reg_wdata_i;
+      end
+    end
+
+    assign base_q = base_full_q;
+  end
+
+  if (AddrNarrow) begin : g_word_narrow
+    assign word_in = (k_q == 3'd3 || k_q == 3'd5) ? 32'({word[31:VramLog2+1] != '0, word[VramLog2:0]}) : word;
+  end else begin : g_word_full
+    assign word_in = word;
   end
 
   // The line buffer: no reset (buf_valid_q guards it).
@@ -513,7 +576,7 @@ module kmt_ring #(
   assign fetch_valid_o = fetch_need && !reset_now;
   assign fe_valid_o    = fe_req && !reset_now;
   assign dma_valid_o   = dma_req && !reset_now;
-  assign fetch_addr_o  = VramLog2'({base_q, 12'd0}) + VramLog2'(f_lo & size_mask);
+  assign fetch_addr_o  = VramLog2'({base_q, 12'd0}) + VramLog2'(32'(f_lo) & size_mask);
   assign fe_fence_o    = fence16[IdxW-1:0];
   assign fe_value_o    = value;
 
@@ -568,10 +631,10 @@ module kmt_ring #(
       OffBaseHi:    reg_rdata_o = base_q[63:32];
       OffSize:      reg_rdata_o = {27'd0, size_q};
       OffWptr:      reg_rdata_o = {8'd0, wptr_q};
-      OffRptr:      reg_rdata_o = {8'd0, ur_q[23:0] & size_mask[23:0]};
+      OffRptr:      reg_rdata_o = {8'd0, 24'(32'(ur_q) & size_mask)};
       OffControl:   reg_rdata_o = {31'd0, enable_q};
       OffStatus:    reg_rdata_o = {8'd0, err_op_q, 4'd0, error_q, 5'd0, state_code};
-      OffWaitFence: reg_rdata_o = (state_q == StWaitRsp || state_q == StWaitListen) ? {16'd0, wait_fence_q} : '0;
+      OffWaitFence: reg_rdata_o = (state_q == StWaitRsp || state_q == StWaitListen) ? 32'(wait_fence_q) : '0;
       OffCompleted: reg_rdata_o = completed_q;
       default:      reg_rdata_o = '0;
     endcase

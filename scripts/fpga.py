@@ -39,8 +39,9 @@ PARTS = {
         "nextpnr": ["--hx8k", "--package", "ct256"],
         "icetime": ["-d", "hx8k", "-P", "ct256"],
         "lc_total": 7680, "ebr_total": 32, "spram_total": 0,
-        # VRAM: 16 block RAMs, 1 K lines of 8 bytes (8 KiB), repeated over the preset's 128 KiB.
-        "params": {"VramAw": 10, "LedActiveLow": 0},
+        # VRAM: 8 block RAMs, 512 lines of 8 bytes (4 KiB), repeated over the preset's 128 KiB
+        # (the device's own RAMs take 21 of the other 24).
+        "params": {"VramAw": 9, "LedActiveLow": 0},
         "synth": [],
     },
 }

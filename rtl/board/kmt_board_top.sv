@@ -5,6 +5,12 @@
 // HX8K, VramAw lines of 8 bytes); the host reaches the register block over a
 // UART (kmt_uart_bridge, 8N1 at Baud).
 //
+// To fit the iCE40 the device is built with (kmt_device): VRAM addresses
+// and ring positions only as wide as the VRAM, an 18-bit refresh due time,
+// memory request ids as wide as the clients need, the interrupt records'
+// head and the controller's write data in block RAM, a 2-entry controller
+// queue and a 1-entry write-back queue.
+//
 // Pins: clk_i (the board's 12 MHz oscillator), rst_ni (low: reset; a
 // power-on reset runs after configuration anyway), uart_rx_i / uart_tx_o,
 // and three LEDs: the interrupt line, STATUS.BUSY and a heartbeat (timebase
@@ -24,9 +30,9 @@ module kmt_board_top #(
   parameter int unsigned NumFences    = 16,
   parameter int unsigned NumRings     = 2,
   parameter int unsigned IrqFifoDepth = 8,
-  parameter int unsigned McQueueDepth = 4,
+  parameter int unsigned McQueueDepth = 2,
   parameter int unsigned McRespDepth  = 2,
-  parameter int unsigned WbDepth      = 4,
+  parameter int unsigned WbDepth      = 1,
   parameter int unsigned DmaRdSlots   = 1
 ) (
   input  logic clk_i,
@@ -46,6 +52,13 @@ module kmt_board_top #(
   localparam int unsigned DataW  = 8 * kmt_dram_pkg::Ice40RequestBytes;
   localparam int unsigned StrbW  = DataW / 8;
   localparam int unsigned Aw     = kmt_regs_pkg::BlockAw;
+  // Memory request ids: the widest of the write-back queue index, the DMA
+  // read slot and the ring index.
+  localparam int unsigned WbIdW   = (WbDepth > 1) ? $clog2(WbDepth) : 1;
+  localparam int unsigned SlotIdW = (DmaRdSlots > 1) ? $clog2(DmaRdSlots) : 1;
+  localparam int unsigned RingIdW = (NumRings > 1) ? $clog2(NumRings) : 1;
+  localparam int unsigned McIdW   = (WbIdW > SlotIdW) ? ((WbIdW > RingIdW) ? WbIdW : RingIdW) :
+                                    ((SlotIdW > RingIdW) ? SlotIdW : RingIdW);
 
   // ---------------------------------------------------------------- reset
   // Flops start at 0 after configuration: por_q counts to 8 before the
@@ -136,7 +149,12 @@ module kmt_board_top #(
     .McRespDepth    (McRespDepth),
     .WbDepth        (WbDepth),
     .DmaRdSlots     (DmaRdSlots),
-    .TimingWritable (1'b0)
+    .TimingWritable (1'b0),
+    .AddrNarrow     (1'b1),
+    .RefDueW        (18),   // the timebase counts every cycle; tREFI and tREFIb are below 2^16
+    .McIdW          (McIdW),
+    .IrqOutReg      (1'b1),
+    .McWdataBram    (1'b1)
   ) u_device (
     .clk_i,
     .rst_ni             (rst_n),

@@ -54,6 +54,11 @@ module kmt_mc #(
   parameter int unsigned RefMaxOwed = 8,
   parameter int unsigned RefForceOwed = 4,
   parameter int unsigned GapW = kmt_mc_pkg::CntW,  // timing counters' width: every gap - 1 must fit
+  parameter bit          CfgConst = 1'b0,          // cfg_i is a constant: the gaps need no register
+  parameter bit          WdataBram = 1'b0,         // channels' write-data buffers in block RAM
+  // Width of the refresh due time (kmt_mc_refresh); below 64 only where
+  // the timebase is clocked every cycle.
+  parameter int unsigned DueW = 64,
   localparam int unsigned StrbW = DataW / 8,
   localparam int unsigned PortW = (NumPorts > 1) ? $clog2(NumPorts) : 1,
   localparam int unsigned ChW = (ChBits > 0) ? ChBits : 1,
@@ -201,7 +206,10 @@ module kmt_mc #(
       .StarveCap    (StarveCap),
       .RefMaxOwed   (RefMaxOwed),
       .RefForceOwed (RefForceOwed),
-      .GapW         (GapW)
+      .GapW         (GapW),
+      .CfgConst     (CfgConst),
+      .WdataBram    (WdataBram),
+      .DueW         (DueW)
     ) u_channel (
       .clk_i,
       .rst_ni,

@@ -39,6 +39,9 @@ module kmt_mc_channel #(
   parameter int unsigned RefMaxOwed = 8,
   parameter int unsigned RefForceOwed = 4,
   parameter int unsigned GapW = kmt_mc_pkg::CntW,  // wait counters' width: every gap - 1 fits
+  parameter bit          CfgConst = 1'b0,          // cfg_i is a constant (kmt_mc_gaps)
+  parameter bit          WdataBram = 1'b0,         // the write-data buffer in block RAM, however small
+  parameter int unsigned DueW = 64,                // refresh due time's width (kmt_mc_refresh)
   localparam int unsigned NumBanks = NumBg * NumBa,
   localparam int unsigned BgBits = $clog2(NumBg),
   localparam int unsigned BaBits = $clog2(NumBa),
@@ -103,7 +106,8 @@ module kmt_mc_channel #(
   logic              gaps_valid, gaps_stable;
 
   kmt_mc_gaps #(
-    .GapW (GapW)
+    .GapW     (GapW),
+    .CfgConst (CfgConst)
   ) u_gaps (
     .clk_i,
     .rst_ni,
@@ -219,7 +223,8 @@ module kmt_mc_channel #(
   kmt_mc_refresh #(
     .NumBanks  (NumBanks),
     .MaxOwed   (RefMaxOwed),
-    .ForceOwed (RefForceOwed)
+    .ForceOwed (RefForceOwed),
+    .DueW      (DueW)
   ) u_refresh (
     .clk_i,
     .rst_ni,
@@ -348,7 +353,6 @@ module kmt_mc_channel #(
 
   // ---------------------------------------------------------------- write data
   logic             issue_rd, issue_wr;
-  logic [DataW+StrbW-1:0] wdata_mem_q [Depth];
   logic [DataW+StrbW-1:0] wdata_out_q;
   logic                   wdata_valid_q;
 
@@ -376,12 +380,30 @@ module kmt_mc_channel #(
   end
 
   // Block RAM style: one write port, one registered read port, no reset.
-  always_ff @(posedge clk_i) begin
-    if (q_push && req_write_i) begin
-      wdata_mem_q[alloc_slot] <= {req_wstrb_i, req_wdata_i};
+  // A WR reads a slot that is taken and a push writes a free one, so the
+  // ports never meet at one place.
+  if (WdataBram) begin : g_wdata_bram
+    (* ram_style = "block", no_rw_check *)
+    logic [DataW+StrbW-1:0] wdata_mem_q [Depth];
+
+    always_ff @(posedge clk_i) begin
+      if (q_push && req_write_i) begin
+        wdata_mem_q[alloc_slot] <= {req_wstrb_i, req_wdata_i};
+      end
+      if (issue_wr) begin
+        wdata_out_q <= wdata_mem_q[pick_slot];
+      end
     end
-    if (issue_wr) begin
-      wdata_out_q <= wdata_mem_q[pick_slot];
+  end else begin : g_wdata_ram
+    logic [DataW+StrbW-1:0] wdata_mem_q [Depth];
+
+    always_ff @(posedge clk_i) begin
+      if (q_push && req_write_i) begin
+        wdata_mem_q[alloc_slot] <= {req_wstrb_i, req_wdata_i};
+      end
+      if (issue_wr) begin
+        wdata_out_q <= wdata_mem_q[pick_slot];
+      end
     end
   end
 

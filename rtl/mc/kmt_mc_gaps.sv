@@ -2,6 +2,9 @@
 // The configuration is static while traffic runs (CSRs written at set-up), so
 // the gaps are registered: the adders stay off the scheduling path. Every gap
 // must fit in GapW bits, the width of the wait counters that load them.
+// CfgConst: cfg_i is a constant (DRAM_TIMING fixed at build time), so the
+// gaps are constants too and need no register; nothing reads them before
+// valid_o rises, so the channel behaves the same cycle for cycle.
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -9,7 +12,8 @@
 `default_nettype none
 
 module kmt_mc_gaps #(
-  parameter int unsigned GapW = kmt_mc_pkg::CntW
+  parameter int unsigned GapW     = kmt_mc_pkg::CntW,
+  parameter bit          CfgConst = 1'b0
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -89,9 +93,9 @@ module kmt_mc_gaps #(
     end
   end
 
-  assign gaps_o   = gaps_q;
+  assign gaps_o   = CfgConst ? gaps_d : gaps_q;
   assign valid_o  = valid_q;
-  assign stable_o = valid_q && (gaps_q == gaps_d);
+  assign stable_o = valid_q && (CfgConst || gaps_q == gaps_d);
 
   // The wait counters are GapW bits wide: no gap may need more.
   localparam int unsigned NumGaps = $bits(gaps_q) / W;
@@ -99,7 +103,7 @@ module kmt_mc_gaps #(
     if (!rst_ni) begin
     end else begin
       for (int unsigned i = 0; i < NumGaps; i++) begin
-        assert ((gaps_q[i*W +: W] >> GapW) == '0);
+        assert ((gaps_o[i*W +: W] >> GapW) == '0);
       end
     end
   end

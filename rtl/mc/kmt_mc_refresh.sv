@@ -7,6 +7,11 @@
 // interval each time it is reached. So the manager changes nothing in the
 // cycles between two due times while it owes nothing (quiet_o), and a host
 // may skip clocking them: the due time does not depend on being clocked.
+// DueW below 64 keeps the due time modulo 2^DueW and compares it with the
+// timebase by the sign of their difference: the same while the timebase
+// never runs more than 2^(DueW-1) cycles past the due time or short of it,
+// as when it is clocked every cycle and the interval is below 2^(DueW-1)
+// (the board build); due_o is then rebuilt from the timebase.
 //
 // All-bank (per_bank_i = 0): StDrain stops new ACTs and lets row hits go on
 // until every open bank has met tRAS; StClose also stops column commands and
@@ -30,6 +35,7 @@ module kmt_mc_refresh #(
   parameter int unsigned NumBanks = 16,
   parameter int unsigned MaxOwed = 8,
   parameter int unsigned ForceOwed = 4,
+  parameter int unsigned DueW = 64,
   localparam int unsigned BankW = (NumBanks > 1) ? $clog2(NumBanks) : 1,
   localparam int unsigned OwedW = $clog2(MaxOwed + 1)
 ) (
@@ -70,7 +76,9 @@ module kmt_mc_refresh #(
   } ref_state_e;
 
   ref_state_e           state_q, state_d;
-  logic [63:0]          due_q, due_d;
+  logic [DueW-1:0]      due_q, due_d;
+  logic                 reached;
+  logic [63:0]          due_full;
   logic [15:0]          interval;
   logic [OwedW-1:0]     owed_q, owed_d;
   logic [NumBanks-1:0]  round_q, round_d;
@@ -78,6 +86,16 @@ module kmt_mc_refresh #(
   logic                 tick, all_ras_ok, all_pre_ok, all_act_ok, any_open;
   logic                 idle_found, any_found;
   logic [BankW-1:0]     idle_bank, any_bank;
+
+  if (DueW >= 64) begin : g_due_full
+    assign reached  = timebase_i >= 64'(due_q);
+    assign due_full = 64'(due_q);
+  end else begin : g_due_mod
+    logic [DueW-1:0] ahead;  // due time minus timebase, modulo 2^DueW
+    assign ahead    = due_q - timebase_i[DueW-1:0];
+    assign reached  = (ahead == '0) || ahead[DueW-1];
+    assign due_full = timebase_i + {{(64 - DueW){ahead[DueW-1]}}, ahead};
+  end
 
   always_comb begin
     all_ras_ok = 1'b1;
@@ -125,10 +143,10 @@ module kmt_mc_refresh #(
     // Refreshes fall due at a fixed rate whatever the state.
     tick = 1'b0;
     if (!en_i) begin
-      due_d = timebase_i + 64'(interval);
-    end else if (timebase_i >= due_q) begin
+      due_d = DueW'(timebase_i) + DueW'(interval);
+    end else if (reached) begin
       tick  = 1'b1;
-      due_d = due_q + 64'(interval);
+      due_d = due_q + DueW'(interval);
     end
 
     unique case (state_q)
@@ -226,7 +244,7 @@ module kmt_mc_refresh #(
   end
 
   assign owed_o  = owed_q;
-  assign due_o   = due_q;
+  assign due_o   = due_full;
   assign quiet_o = en_i && (state_q == StIdle) && (owed_q == '0) && !tick;
 
   // The owed count saturating would lose a refresh: it never gets there.

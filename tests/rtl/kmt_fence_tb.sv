@@ -98,6 +98,7 @@ module kmt_fence_tb #(
   logic                   crit_we, crit_set;
   logic [IdxW-1:0]        crit_fence;
   logic [31:0]            signal_count, rewind_count, wb_count, wb_errors;
+  logic                   wb_error;
   logic                   wb_enable;
   logic [63:12]           wb_base;
   logic                   rec_valid, rec_src, rec_crit;
@@ -178,7 +179,7 @@ module kmt_fence_tb #(
     .signal_count_i   (signal_count),
     .rewind_count_i   (rewind_count),
     .wb_count_i       (wb_count),
-    .wb_errors_i      (wb_errors),
+    .wb_error_i       (wb_error),
     .wb_enable_o      (wb_enable),
     .wb_base_o        (wb_base),
     .rec_valid_i      (head_valid),
@@ -298,6 +299,7 @@ module kmt_fence_tb #(
     .rewind_count_o  (rewind_count),
     .wb_count_o      (wb_count),
     .wb_errors_o     (wb_errors),
+    .wb_error_o      (wb_error),
     .prb_upd_valid_o (mon_prb_upd_valid_o),
     .prb_upd_fence_o (mon_prb_upd_fence_o),
     .prb_upd_value_o (mon_prb_upd_value_o),
