@@ -35,10 +35,13 @@ std::string_view next_token(std::string_view& s) {
   return tok;
 }
 
+// a equals b (upper-case ASCII) ignoring ASCII case; no locale (a call a
+// character in a loop run for every line of a trace).
 bool iequal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) != b[i]) return false;
+    const char c = a[i] >= 'a' && a[i] <= 'z' ? static_cast<char>(a[i] - 'a' + 'A') : a[i];
+    if (c != b[i]) return false;
   }
   return true;
 }
