@@ -504,13 +504,76 @@ void ModelDevice::complete(const MemCompletion& c) {
 uint64_t ModelDevice::engine_grant(uint64_t cycle) {
   const uint64_t g = std::max({cycle, engine_free_, init_done_});
   engine_free_ = g + 1;
+  engine_rr_ = 0;  // after the host (the last requester) come the rings from 0
   return g;
 }
 
+void ModelDevice::engine_request(unsigned ring, uint64_t cycle, std::function<void(uint64_t)> granted) {
+  if (engine_req_.size() < rings_.size()) engine_req_.resize(rings_.size());
+  engine_req_[ring] = EngineRequest{cycle, rings_[ring].epoch, std::move(granted)};
+  arm_engine(cycle);
+}
+
+void ModelDevice::arm_engine(uint64_t cycle) {
+  cycle = std::max(cycle, now_);
+  if (engine_armed_ && engine_at_ <= cycle) return;
+  engine_armed_ = true;
+  engine_at_ = cycle;
+  events_.emplace(std::make_pair(cycle, kLateEvent | seq_++), [this, cycle] {
+    if (!engine_armed_ || engine_at_ != cycle) return;  // re-armed for an earlier cycle
+    engine_armed_ = false;
+    engine_arbitrate();
+  });
+}
+
+void ModelDevice::engine_arbitrate() {
+  const uint64_t c = now_;
+  const uint64_t free = std::max(engine_free_, init_done_);
+  if (c < free) {
+    arm_engine(free);
+    return;
+  }
+  const unsigned n = static_cast<unsigned>(engine_req_.size());
+  std::optional<unsigned> pick;
+  uint64_t later = ~uint64_t{0};
+  for (unsigned k = 0; k <= n; ++k) {
+    const unsigned r = (engine_rr_ + k) % (n + 1);
+    if (r == n || !engine_req_[r]) continue;  // n: the host, granted at its access
+    if (engine_req_[r]->epoch != rings_[r].epoch) {
+      engine_req_[r].reset();
+      continue;
+    }
+    if (engine_req_[r]->ready <= c) {
+      if (!pick) pick = r;
+    } else {
+      later = std::min(later, engine_req_[r]->ready);
+    }
+  }
+  if (!pick) {
+    if (later != ~uint64_t{0}) arm_engine(later);
+    return;
+  }
+  EngineRequest q = std::move(*engine_req_[*pick]);
+  engine_req_[*pick].reset();
+  engine_free_ = c + 1;
+  engine_rr_ = (*pick + 1) % (n + 1);
+  for (unsigned r = 0; r < n; ++r) {
+    if (engine_req_[r]) later = std::min(later, std::max(engine_req_[r]->ready, c + 1));
+  }
+  if (later != ~uint64_t{0}) arm_engine(later);
+  q.granted(c);
+}
+
 void ModelDevice::engine_signal(const Signal& s, uint64_t cycle, std::function<void(uint64_t)> granted) {
-  const uint64_t g = engine_grant(cycle);
-  if (granted) granted(g);
-  at(g + timing::kUpdate, [this, s] { apply(s, now_); });
+  auto go = [this, s, granted = std::move(granted)](uint64_t g) {
+    if (granted) granted(g);
+    at(g + timing::kUpdate, [this, s] { apply(s, now_); });
+  };
+  if (s.ring < 0) {
+    go(engine_grant(cycle));  // the host's access holds until the engine takes it
+    return;
+  }
+  engine_request(static_cast<unsigned>(s.ring), cycle, std::move(go));
 }
 
 void ModelDevice::apply(const Signal& s, uint64_t cycle) {
@@ -669,6 +732,7 @@ void ModelDevice::ring_control(unsigned r, uint32_t value, uint64_t cycle) {
     ring.error = ring.error_opcode = 0;
     ring.on_drained = nullptr;
     dma_req_[r].reset();
+    if (r < engine_req_.size()) engine_req_[r].reset();
     ++ring.epoch;
   }
   const bool enable = field::RING_CONTROL_ENABLE.get(value) != 0;
@@ -805,17 +869,18 @@ void ModelDevice::ring_exec(unsigned r, uint64_t cycle) {
         });
         return;
       }
-      const uint64_t granted = engine_grant(t);
-      at(granted + timing::kWaitRead, [this, r, fence, value, epoch, bytes] {
-        Ring& waiter = rings_[r];
-        if (waiter.epoch != epoch) return;
-        if (fences_[fence] >= value) {
-          ring_complete(r, bytes, now_);
-          return;
-        }
-        waiter.waiting = true;
-        waiter.wait_fence = fence;
-        waiter.wait_value = value;
+      engine_request(r, t, [this, r, fence, value, epoch, bytes](uint64_t granted) {
+        at(granted + timing::kWaitRead, [this, r, fence, value, epoch, bytes] {
+          Ring& waiter = rings_[r];
+          if (waiter.epoch != epoch) return;
+          if (fences_[fence] >= value) {
+            ring_complete(r, bytes, now_);
+            return;
+          }
+          waiter.waiting = true;
+          waiter.wait_fence = fence;
+          waiter.wait_value = value;
+        });
       });
       return;
     }

@@ -81,7 +81,13 @@ class ModelDevice final : public Device {
   // Takes a signal into the engine at `cycle`; `granted` runs when the engine
   // accepted it (the table is written the cycle after).
   void engine_signal(const Signal& s, uint64_t cycle, std::function<void(uint64_t)> granted);
-  uint64_t engine_grant(uint64_t cycle);  // the engine takes one request a cycle
+  uint64_t engine_grant(uint64_t cycle);  // the host's request: the engine takes one request a cycle
+  // A ring's request from `cycle` on: the rings' requests of a cycle are
+  // arbitrated together, after the cycle's other events, in round robin
+  // with the host (kmt_fence_engine's u_arb); granted(g) in the grant cycle.
+  void engine_request(unsigned ring, uint64_t cycle, std::function<void(uint64_t)> granted);
+  void arm_engine(uint64_t cycle);
+  void engine_arbitrate();
   void apply(const Signal& s, uint64_t cycle);
   void write_back(uint32_t fence, uint64_t value, int ring, uint64_t cycle, std::function<void(uint64_t)> acked);
   void queue_record(uint32_t fence, uint64_t value, int ring, bool critical, uint64_t cycle);
@@ -223,6 +229,15 @@ class ModelDevice final : public Device {
   std::vector<bool> critical_;
   uint64_t init_done_;       // the table clears for num_fences cycles after reset
   uint64_t engine_free_ = 0;
+  struct EngineRequest {
+    uint64_t ready = 0;
+    uint64_t epoch = 0;  // a ring reset drops its request
+    std::function<void(uint64_t)> granted;
+  };
+  std::vector<std::optional<EngineRequest>> engine_req_;  // per ring
+  unsigned engine_rr_ = 0;  // round robin over the rings and the host (index: the number of rings)
+  bool engine_armed_ = false;
+  uint64_t engine_at_ = 0;
   uint32_t signal_count_ = 0, rewind_count_ = 0, fence_errors_ = 0, wb_count_ = 0;
 
   // Interrupt records.
