@@ -151,10 +151,13 @@ class PerBankRefresh final : public RefreshPolicy {
     if (changed_) return t + 1;
     switch (state_) {
       case State::Idle:
-        // Owed nothing: the next interval. Owed but every bank of the round
-        // busy: the queue changing wakes the channel anyway; the owed count
-        // growing to ref_force_owed is the next interval.
+        // Owed nothing: the next interval. Owed, and a bank of the round
+        // has no request now (the caller's command in t emptied it): the
+        // next cycle. Owed but every bank of the round busy: a request
+        // arriving wakes the channel anyway; the owed count growing to
+        // ref_force_owed is the next interval.
         if (owed(t + 1) == 0) return (refs_ + 1) * refib_ + 1;
+        if ((round_ & ~v.queue.banks_used) != 0) return t + 1;
         return (ticks_before(t, refib_) + 1) * refib_ + 1;
       case State::Close:
         return ((v.banks.open >> target_) & 1u) == 0 ? t + 1 : std::max(t + 1, v.times.pre[target_]);
