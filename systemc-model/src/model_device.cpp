@@ -432,15 +432,17 @@ std::unique_ptr<Memory> ModelDevice::make_memory() const {
 // The ports' requests of a cycle are offered together, after every other
 // event of the cycle, so that the controller's arbiters choose among them
 // as the RTL's do.
-void ModelDevice::arm_pump(uint64_t cycle) {
+void ModelDevice::arm_pump(uint64_t cycle) { arm_late(pump_step_, cycle, &ModelDevice::pump_ports); }
+
+void ModelDevice::arm_late(LateStep& step, uint64_t cycle, void (ModelDevice::*fn)()) {
   cycle = std::max(cycle, now_);
-  if (pump_armed_ && pump_at_ <= cycle) return;
-  pump_armed_ = true;
-  pump_at_ = cycle;
-  events_.emplace(std::make_pair(cycle, kLateEvent | seq_++), [this, cycle] {
-    if (!pump_armed_ || pump_at_ != cycle) return;  // re-armed for an earlier cycle
-    pump_armed_ = false;
-    pump_ports();
+  if (step.armed && step.at <= cycle) return;
+  step.armed = true;
+  step.at = cycle;
+  events_.emplace(std::make_pair(cycle, kLateEvent | seq_++), [this, &step, cycle, fn] {
+    if (!step.armed || step.at != cycle) return;  // re-armed for an earlier cycle
+    step.armed = false;
+    (this->*fn)();
   });
 }
 
@@ -514,17 +516,7 @@ void ModelDevice::engine_request(unsigned ring, uint64_t cycle, std::function<vo
   arm_engine(cycle);
 }
 
-void ModelDevice::arm_engine(uint64_t cycle) {
-  cycle = std::max(cycle, now_);
-  if (engine_armed_ && engine_at_ <= cycle) return;
-  engine_armed_ = true;
-  engine_at_ = cycle;
-  events_.emplace(std::make_pair(cycle, kLateEvent | seq_++), [this, cycle] {
-    if (!engine_armed_ || engine_at_ != cycle) return;  // re-armed for an earlier cycle
-    engine_armed_ = false;
-    engine_arbitrate();
-  });
-}
+void ModelDevice::arm_engine(uint64_t cycle) { arm_late(engine_step_, cycle, &ModelDevice::engine_arbitrate); }
 
 void ModelDevice::engine_arbitrate() {
   const uint64_t c = now_;

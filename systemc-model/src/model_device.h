@@ -204,8 +204,15 @@ class ModelDevice final : public Device {
 
   std::array<std::deque<Pending>, kPorts> port_queue_;
   unsigned fetch_ptr_ = 0;  // the fetch port's round robin: the ring first in line
-  bool pump_armed_ = false;
-  uint64_t pump_at_ = 0;
+  // A once-per-cycle step run after the cycle's other events (kLateEvent):
+  // armed for the earliest cycle asked; an event armed for a later cycle
+  // finds itself re-armed and does nothing.
+  struct LateStep {
+    bool armed = false;
+    uint64_t at = 0;
+  };
+  void arm_late(LateStep& step, uint64_t cycle, void (ModelDevice::*fn)());
+  LateStep pump_step_;
   std::map<uint64_t, Pending> in_flight_;  // by tag
   uint64_t next_tag_ = 1;
 
@@ -236,8 +243,7 @@ class ModelDevice final : public Device {
   };
   std::vector<std::optional<EngineRequest>> engine_req_;  // per ring
   unsigned engine_rr_ = 0;  // round robin over the rings and the host (index: the number of rings)
-  bool engine_armed_ = false;
-  uint64_t engine_at_ = 0;
+  LateStep engine_step_;
   uint32_t signal_count_ = 0, rewind_count_ = 0, fence_errors_ = 0, wb_count_ = 0;
 
   // Interrupt records.

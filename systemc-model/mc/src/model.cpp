@@ -110,6 +110,23 @@ struct McModel::Impl {
     return e;
   }
 
+  Offer& port_offer(unsigned port) {
+    if (port >= offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
+    return offers[port];
+  }
+
+  // The port presents e to channel c from cycle `from` until it is taken.
+  void hold(unsigned port, const QueueEntry& e, unsigned c, uint64_t from) {
+    Offer& o = offers[port];
+    o.held = true;
+    o.from = from;
+    o.entry = e;
+    o.channel = c;
+    Channel& k = ch[c];
+    k.offers |= uint64_t{1} << port;
+    k.accept_wake = std::min(k.accept_wake, from);
+  }
+
   ChannelView view(const Channel& k, uint64_t t) const {
     return ChannelView{k.queue.state(), k.banks, k.checker->times(), banks, bpg,
                        k.rd_cnt != cfg.resp_depth, k.wack.ram_count(t) != cfg.resp_depth};
@@ -402,34 +419,21 @@ uint64_t McModel::now() const { return impl_->now; }
 
 bool McModel::offer(unsigned port, const McRequest& r, uint64_t at) {
   Impl& m = *impl_;
-  if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
-  Offer& o = m.offers[port];
-  if (o.held) return false;
-  o.held = true;
-  o.from = std::max(at, m.now);
-  o.entry = m.decode(r, port, &o.channel);
-  Channel& k = m.ch[o.channel];
-  k.offers |= uint64_t{1} << port;
-  k.accept_wake = std::min(k.accept_wake, o.from);
+  if (m.port_offer(port).held) return false;
+  unsigned c = 0;
+  const QueueEntry e = m.decode(r, port, &c);
+  m.hold(port, e, c, std::max(at, m.now));
   return true;
 }
 
 bool McModel::offer_if_accepted(unsigned port, const McRequest& r) {
   Impl& m = *impl_;
-  if (port >= m.offers.size()) throw std::out_of_range("memory controller model: no port " + std::to_string(port));
-  Offer& o = m.offers[port];
-  if (o.held) return false;
+  if (m.port_offer(port).held) return false;
   unsigned c = 0;
   const QueueEntry e = m.decode(r, port, &c);
   const TransactionQueue& q = m.ch[c].queue;
   if (q.full() || q.hazard(e.key, e.write)) return false;
-  o.held = true;
-  o.from = m.now;
-  o.entry = e;
-  o.channel = c;
-  Channel& k = m.ch[c];
-  k.offers |= uint64_t{1} << port;
-  k.accept_wake = std::min(k.accept_wake, o.from);
+  m.hold(port, e, c, m.now);
   return true;
 }
 
