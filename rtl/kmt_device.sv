@@ -30,7 +30,9 @@
 // write-back queue index, the DMA read slot, the ring); IrqOutReg keeps the
 // interrupt records' head in block RAM (kmt_irq OutReg: a record shows a
 // cycle later); McWdataBram puts the controller's write-data buffer in block
-// RAM however few entries it has.
+// RAM however few entries it has; SharedRings builds the rings as one
+// kmt_ring whose fetcher and parser serve them all, one command at a time
+// (kmt_ring NumCtx: a ring that cannot go on gives way to the next).
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -53,6 +55,7 @@ module kmt_device #(
   parameter int unsigned McIdW        = 8,
   parameter bit          IrqOutReg    = 1'b0,
   parameter bit          McWdataBram  = 1'b0,
+  parameter bit          SharedRings  = 1'b0,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -212,11 +215,11 @@ module kmt_device #(
 
   // ---------------------------------------------------------------- ring wiring
   logic [NumRings-1:0]          ring_we, ring_halt, ring_busy, ring_quiet;
+  logic [2:0]                   ring_sel;
   logic [5:0]                   ring_addr;
   logic [31:0]                  ring_wdata;
   logic [NumRings*32-1:0]       ring_rdata;
   logic [NumRings-1:0]          fetch_valid, fetch_ready, fetch_rsp_valid;
-  logic [VramLog2-1:0]          fetch_addr [NumRings];
   logic [NumRings-1:0]          dma_valid, dma_ready, dma_drained;
   logic [NumRings*2-1:0]        dma_op;
   logic [NumRings*VramLog2-1:0] dma_dst, dma_src;
@@ -282,6 +285,7 @@ module kmt_device #(
     .coalesce_count_o (coalesce_count),
     .coalesce_time_o  (coalesce_time),
     .ring_we_o        (ring_we),
+    .ring_sel_o       (ring_sel),
     .ring_addr_o      (ring_addr),
     .ring_wdata_o     (ring_wdata),
     .ring_rdata_i     (ring_rdata),
@@ -301,56 +305,146 @@ module kmt_device #(
   assign mc_req_id[PortHost*McIdW +: McIdW] = '0;
 
   // ---------------------------------------------------------------- rings
-  for (genvar r = 0; r < NumRings; r++) begin : g_ring
-    logic [15:0] prb_fence;
+  logic [VramLog2-1:0] ring_fetch_addr [NumRings];
+
+  if (SharedRings && NumRings > 1) begin : g_rings_shared
+    logic [VramLog2-1:0] fetch_addr_shared;
+    logic [31:0]         rdata_shared;
+    logic [1:0]          fe_op_shared;
+    logic [IdxW-1:0]     fe_fence_shared;
+    logic [63:0]         fe_value_shared, prb_value_shared;
+    logic [1:0]          dma_op_shared;
+    logic [VramLog2-1:0] dma_dst_shared, dma_src_shared;
+    logic [CntW-1:0]     dma_count_shared;
+    logic [31:0]         dma_pattern_shared;
+    logic [15:0]         prb_fence_shared;
+    logic                busy_shared, quiet_shared;
+    logic                unused_sel;
+
+    assign unused_sel = ^ring_sel;
 
     kmt_ring #(
       .NumFences  (NumFences),
       .VramLog2   (VramLog2),
       .DataW      (DataW),
-      .AddrNarrow (AddrNarrow)
+      .AddrNarrow (AddrNarrow),
+      .NumCtx     (NumRings)
     ) u_ring (
       .clk_i,
       .rst_ni,
-      .reg_we_i          (ring_we[r]),
+      .reg_we_i          (ring_we),
+      .reg_ctx_i         (RingW'(ring_sel)),
       .reg_addr_i        (ring_addr),
       .reg_wdata_i       (ring_wdata),
-      .reg_rdata_o       (ring_rdata[r*32 +: 32]),
-      .halt_o            (ring_halt[r]),
-      .fetch_valid_o     (fetch_valid[r]),
-      .fetch_ready_i     (fetch_ready[r]),
-      .fetch_addr_o      (fetch_addr[r]),
-      .fetch_rsp_valid_i (fetch_rsp_valid[r]),
+      .reg_rdata_o       (rdata_shared),
+      .halt_o            (ring_halt),
+      .fetch_valid_o     (fetch_valid),
+      .fetch_ready_i     (fetch_ready),
+      .fetch_addr_o      (fetch_addr_shared),
+      .fetch_rsp_valid_i (fetch_rsp_valid),
       .fetch_rsp_data_i  (mc_rsp_data[PortRing*DataW +: DataW]),
-      .fe_valid_o        (fe_req_valid[r]),
-      .fe_ready_i        (fe_req_ready[r]),
-      .fe_op_o           (fe_req_op[r*2 +: 2]),
-      .fe_fence_o        (fe_req_fence[r*IdxW +: IdxW]),
-      .fe_value_o        (fe_req_value[r*64 +: 64]),
-      .fe_rsp_valid_i    (fe_rsp_valid[r]),
+      .fe_valid_o        (fe_req_valid[NumRings-1:0]),
+      .fe_ready_i        (fe_req_ready[NumRings-1:0]),
+      .fe_op_o           (fe_op_shared),
+      .fe_fence_o        (fe_fence_shared),
+      .fe_value_o        (fe_value_shared),
+      .fe_rsp_valid_i    (fe_rsp_valid[NumRings-1:0]),
       .fe_rsp_value_i    (fe_rsp_value),
       .upd_valid_i       (upd_valid),
       .upd_fence_i       (upd_fence),
       .upd_value_i       (upd_value),
-      .dma_valid_o       (dma_valid[r]),
-      .dma_ready_i       (dma_ready[r]),
-      .dma_op_o          (dma_op[r*2 +: 2]),
-      .dma_dst_o         (dma_dst[r*VramLog2 +: VramLog2]),
-      .dma_src_o         (dma_src[r*VramLog2 +: VramLog2]),
-      .dma_count_o       (dma_count[r*CntW +: CntW]),
-      .dma_pattern_o     (dma_pattern[r*32 +: 32]),
-      .dma_drained_i     (dma_drained[r]),
-      .prb_valid_o       (prb_fetch_valid_o[r]),
-      .prb_fence_o       (prb_fence),
-      .prb_value_o       (prb_fetch_value_o[r*64 +: 64]),
-      .busy_o            (ring_busy[r]),
-      .quiet_o           (ring_quiet[r])
+      .dma_valid_o       (dma_valid),
+      .dma_ready_i       (dma_ready),
+      .dma_op_o          (dma_op_shared),
+      .dma_dst_o         (dma_dst_shared),
+      .dma_src_o         (dma_src_shared),
+      .dma_count_o       (dma_count_shared),
+      .dma_pattern_o     (dma_pattern_shared),
+      .dma_drained_i     (dma_drained),
+      .prb_valid_o       (prb_fetch_valid_o),
+      .prb_fence_o       (prb_fence_shared),
+      .prb_value_o       (prb_value_shared),
+      .busy_o            (busy_shared),
+      .quiet_o           (quiet_shared)
     );
 
-    assign prb_fetch_fence_o[r*16 +: 16] = prb_fence;
-    // A line read's id is its ring.
-    assign fetch_rsp_valid[r] = mc_rsp_valid[PortRing] &&
-                                mc_rsp_id[PortRing*McIdW +: McIdW] == McIdW'(r);
+    for (genvar r = 0; r < NumRings; r++) begin : g_ring
+      assign ring_rdata[r*32 +: 32]          = rdata_shared;
+      assign ring_fetch_addr[r]              = fetch_addr_shared;
+      assign fe_req_op[r*2 +: 2]             = fe_op_shared;
+      assign fe_req_fence[r*IdxW +: IdxW]    = fe_fence_shared;
+      assign fe_req_value[r*64 +: 64]        = fe_value_shared;
+      assign dma_op[r*2 +: 2]                = dma_op_shared;
+      assign dma_dst[r*VramLog2 +: VramLog2] = dma_dst_shared;
+      assign dma_src[r*VramLog2 +: VramLog2] = dma_src_shared;
+      assign dma_count[r*CntW +: CntW]       = dma_count_shared;
+      assign dma_pattern[r*32 +: 32]         = dma_pattern_shared;
+      assign prb_fetch_fence_o[r*16 +: 16]   = prb_fence_shared;
+      assign prb_fetch_value_o[r*64 +: 64]   = prb_value_shared;
+      assign ring_busy[r]                    = busy_shared;
+      assign ring_quiet[r]                   = quiet_shared;
+      // A line read's id is its ring.
+      assign fetch_rsp_valid[r] = mc_rsp_valid[PortRing] &&
+                                  mc_rsp_id[PortRing*McIdW +: McIdW] == McIdW'(r);
+    end
+  end else begin : g_rings
+    logic unused_sel;
+
+    assign unused_sel = ^ring_sel;
+
+    for (genvar r = 0; r < NumRings; r++) begin : g_ring
+      logic [15:0] prb_fence;
+
+      kmt_ring #(
+        .NumFences  (NumFences),
+        .VramLog2   (VramLog2),
+        .DataW      (DataW),
+        .AddrNarrow (AddrNarrow),
+        .NumCtx     (1)
+      ) u_ring (
+        .clk_i,
+        .rst_ni,
+        .reg_we_i          (ring_we[r]),
+        .reg_ctx_i         (1'b0),
+        .reg_addr_i        (ring_addr),
+        .reg_wdata_i       (ring_wdata),
+        .reg_rdata_o       (ring_rdata[r*32 +: 32]),
+        .halt_o            (ring_halt[r]),
+        .fetch_valid_o     (fetch_valid[r]),
+        .fetch_ready_i     (fetch_ready[r]),
+        .fetch_addr_o      (ring_fetch_addr[r]),
+        .fetch_rsp_valid_i (fetch_rsp_valid[r]),
+        .fetch_rsp_data_i  (mc_rsp_data[PortRing*DataW +: DataW]),
+        .fe_valid_o        (fe_req_valid[r]),
+        .fe_ready_i        (fe_req_ready[r]),
+        .fe_op_o           (fe_req_op[r*2 +: 2]),
+        .fe_fence_o        (fe_req_fence[r*IdxW +: IdxW]),
+        .fe_value_o        (fe_req_value[r*64 +: 64]),
+        .fe_rsp_valid_i    (fe_rsp_valid[r]),
+        .fe_rsp_value_i    (fe_rsp_value),
+        .upd_valid_i       (upd_valid),
+        .upd_fence_i       (upd_fence),
+        .upd_value_i       (upd_value),
+        .dma_valid_o       (dma_valid[r]),
+        .dma_ready_i       (dma_ready[r]),
+        .dma_op_o          (dma_op[r*2 +: 2]),
+        .dma_dst_o         (dma_dst[r*VramLog2 +: VramLog2]),
+        .dma_src_o         (dma_src[r*VramLog2 +: VramLog2]),
+        .dma_count_o       (dma_count[r*CntW +: CntW]),
+        .dma_pattern_o     (dma_pattern[r*32 +: 32]),
+        .dma_drained_i     (dma_drained[r]),
+        .prb_valid_o       (prb_fetch_valid_o[r]),
+        .prb_fence_o       (prb_fence),
+        .prb_value_o       (prb_fetch_value_o[r*64 +: 64]),
+        .busy_o            (ring_busy[r]),
+        .quiet_o           (ring_quiet[r])
+      );
+
+      assign prb_fetch_fence_o[r*16 +: 16] = prb_fence;
+      // A line read's id is its ring.
+      assign fetch_rsp_valid[r] = mc_rsp_valid[PortRing] &&
+                                  mc_rsp_id[PortRing*McIdW +: McIdW] == McIdW'(r);
+    end
   end
 
   // Port 1: the rings' fetchers in round robin.
@@ -375,7 +469,7 @@ module kmt_device #(
 
   assign mc_req_valid[PortRing]                       = fetch_any;
   assign mc_req_write[PortRing]                       = 1'b0;
-  assign mc_req_addr[PortRing*VramLog2 +: VramLog2]   = fetch_addr[fetch_idx];
+  assign mc_req_addr[PortRing*VramLog2 +: VramLog2]   = ring_fetch_addr[fetch_idx];
   assign mc_req_id[PortRing*McIdW +: McIdW]           = McIdW'(fetch_idx);
   assign mc_req_wdata[PortRing*DataW +: DataW]        = '0;
   assign mc_req_wstrb[PortRing*StrbW +: StrbW]        = '0;

@@ -95,6 +95,7 @@ module kmt_regs #(
 
   // Ring register blocks.
   output logic [NumRings-1:0]      ring_we_o,
+  output logic [2:0]               ring_sel_o,   // the ring of the access (its block's index)
   output logic [5:0]               ring_addr_o,
   output logic [31:0]              ring_wdata_o,
   input  logic [NumRings*32-1:0]   ring_rdata_i,
@@ -188,6 +189,7 @@ module kmt_regs #(
                        (ring_off <= 6'(kmt_regs_pkg::KMT_RING_COMPLETED_OFFSET));
   assign ring_hit    = ring_reg && (32'(ring_sel) < NumRings);
   assign ring_absent = ring_reg && !ring_hit;
+  assign ring_sel_o   = ring_sel;
   assign ring_addr_o  = ring_off;
   assign ring_wdata_o = req_wdata_i;
   always_comb begin

@@ -4,4 +4,5 @@ rtl/board/kmt_uart_rx.sv
 rtl/board/kmt_uart_tx.sv
 rtl/board/kmt_uart_bridge.sv
 rtl/board/kmt_board_vram.sv
+rtl/board/kmt_board_device.sv
 rtl/board/kmt_board_top.sv

@@ -5,11 +5,12 @@
 // HX8K, VramAw lines of 8 bytes); the host reaches the register block over a
 // UART (kmt_uart_bridge, 8N1 at Baud).
 //
-// To fit the iCE40 the device is built with (kmt_device): VRAM addresses
-// and ring positions only as wide as the VRAM, an 18-bit refresh due time,
-// memory request ids as wide as the clients need, the interrupt records'
-// head and the controller's write data in block RAM, a 2-entry controller
-// queue and a 1-entry write-back queue.
+// To fit the iCE40 the device is built as kmt_board_device has it: VRAM
+// addresses and ring positions only as wide as the VRAM, an 18-bit refresh
+// due time, memory request ids as wide as the clients need, the interrupt
+// records' head and the controller's write data in block RAM, a 2-entry
+// controller queue, a 1-entry write-back queue, and the rings sharing one
+// fetcher and parser.
 //
 // Pins: clk_i (the board's 12 MHz oscillator), rst_ni (low: reset; a
 // power-on reset runs after configuration anyway), uart_rx_i / uart_tx_o,
@@ -33,7 +34,8 @@ module kmt_board_top #(
   parameter int unsigned McQueueDepth = 2,
   parameter int unsigned McRespDepth  = 2,
   parameter int unsigned WbDepth      = 1,
-  parameter int unsigned DmaRdSlots   = 1
+  parameter int unsigned DmaRdSlots   = 1,
+  parameter bit          SharedRings  = 1'b1   // the rings share one fetcher and parser (kmt_ring NumCtx)
 ) (
   input  logic clk_i,
   input  logic rst_ni,
@@ -44,7 +46,6 @@ module kmt_board_top #(
   output logic led_alive_o
 );
 
-  localparam int unsigned Preset = 2;  // ice40
   localparam int unsigned BgW    = (kmt_dram_pkg::Ice40BgBits > 0) ? kmt_dram_pkg::Ice40BgBits : 1;
   localparam int unsigned BaW    = (kmt_dram_pkg::Ice40BaBits > 0) ? kmt_dram_pkg::Ice40BaBits : 1;
   localparam int unsigned RowW   = (kmt_dram_pkg::Ice40RoBits > 0) ? kmt_dram_pkg::Ice40RoBits : 1;
@@ -52,13 +53,6 @@ module kmt_board_top #(
   localparam int unsigned DataW  = 8 * kmt_dram_pkg::Ice40RequestBytes;
   localparam int unsigned StrbW  = DataW / 8;
   localparam int unsigned Aw     = kmt_regs_pkg::BlockAw;
-  // Memory request ids: the widest of the write-back queue index, the DMA
-  // read slot and the ring index.
-  localparam int unsigned WbIdW   = (WbDepth > 1) ? $clog2(WbDepth) : 1;
-  localparam int unsigned SlotIdW = (DmaRdSlots > 1) ? $clog2(DmaRdSlots) : 1;
-  localparam int unsigned RingIdW = (NumRings > 1) ? $clog2(NumRings) : 1;
-  localparam int unsigned McIdW   = (WbIdW > SlotIdW) ? ((WbIdW > RingIdW) ? WbIdW : RingIdW) :
-                                    ((SlotIdW > RingIdW) ? SlotIdW : RingIdW);
 
   // ---------------------------------------------------------------- reset
   // Flops start at 0 after configuration: por_q counts to 8 before the
@@ -140,21 +134,15 @@ module kmt_board_top #(
   logic [63:0]            prb_upd_value, prb_wb_value, prb_rec_value;
   logic [3:0]             prb_upd_ring, prb_wb_ring, prb_rec_ring;
 
-  kmt_device #(
-    .NumFences      (NumFences),
-    .NumRings       (NumRings),
-    .IrqFifoDepth   (IrqFifoDepth),
-    .Preset         (Preset),
-    .McQueueDepth   (McQueueDepth),
-    .McRespDepth    (McRespDepth),
-    .WbDepth        (WbDepth),
-    .DmaRdSlots     (DmaRdSlots),
-    .TimingWritable (1'b0),
-    .AddrNarrow     (1'b1),
-    .RefDueW        (18),   // the timebase counts every cycle; tREFI and tREFIb are below 2^16
-    .McIdW          (McIdW),
-    .IrqOutReg      (1'b1),
-    .McWdataBram    (1'b1)
+  kmt_board_device #(
+    .NumFences    (NumFences),
+    .NumRings     (NumRings),
+    .IrqFifoDepth (IrqFifoDepth),
+    .McQueueDepth (McQueueDepth),
+    .McRespDepth  (McRespDepth),
+    .WbDepth      (WbDepth),
+    .DmaRdSlots   (DmaRdSlots),
+    .SharedRings  (SharedRings)
   ) u_device (
     .clk_i,
     .rst_ni             (rst_n),

@@ -118,6 +118,7 @@ module kmt_fence_tb #(
   // ---------------------------------------------------------------- rings
   logic [NumRings-1:0]    ring_we;
   logic [5:0]             ring_addr;
+  logic [2:0]             ring_sel;
   logic [31:0]            ring_wdata;
   logic [NumRings*32-1:0] ring_rdata;
 
@@ -194,6 +195,7 @@ module kmt_fence_tb #(
     .coalesce_count_o (coalesce_count),
     .coalesce_time_o  (coalesce_time),
     .ring_we_o        (ring_we),
+    .ring_sel_o       (ring_sel),
     .ring_addr_o      (ring_addr),
     .ring_wdata_o     (ring_wdata),
     .ring_rdata_i     (ring_rdata),
@@ -219,6 +221,7 @@ module kmt_fence_tb #(
       .clk_i,
       .rst_ni,
       .reg_we_i          (ring_we[r]),
+      .reg_ctx_i         (1'b0),
       .reg_addr_i        (ring_addr),
       .reg_wdata_i       (ring_wdata),
       .reg_rdata_o       (ring_rdata[r*32 +: 32]),
@@ -366,7 +369,7 @@ module kmt_fence_tb #(
   assign mon_wb_errors_o   = wb_errors;
 
   logic unused_outputs;
-  assign unused_outputs = ^{regs_busy, regs_quiet, irq_quiet, irq_wake, timing, per_bank_ref, mem_req_valid,
+  assign unused_outputs = ^{ring_sel, regs_busy, regs_quiet, irq_quiet, irq_wake, timing, per_bank_ref, mem_req_valid,
                             mem_req_write, mem_req_addr, mem_req_wdata, mem_req_wstrb, ring_busy, ring_quiet,
                             dma_valid, dma_op, dma_dst, dma_src, dma_count, dma_pattern, prb_valid, prb_fence,
                             prb_value, prb_upd_src, prb_upd_ring, prb_wb_valid, prb_wb_src, prb_wb_ring,

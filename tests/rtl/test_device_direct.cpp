@@ -4,14 +4,17 @@
 // FILL, COPY, SIGNAL, WAIT and TIMESTAMP into VRAM, CPU signals and
 // interrupt records, random command streams against a reference of memory
 // and fences (random_streams.h, as test_device), a ring error beside a ring
-// that goes on, and the host's VRAM window. The coverage build
-// (device_coverage) runs these cases too.
+// that goes on, a WAIT or an unfinished command that stops only its ring,
+// and the host's VRAM window. The coverage build (device_coverage) and the
+// board configuration (test_device_direct_board: the ice40 preset, rings
+// sharing one parser) run these cases too.
 // KMTSIM_FST dumps a waveform; a failing case is re-run into <case>.fst.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "Vkmt_device.h"
@@ -31,11 +34,16 @@ using kmtsim::test::RingWriter;
 
 const kmtsim::hw::dram::Preset& preset() { return *kmtsim::hw::dram::find_preset(KMTSIM_RTL_PRESET); }
 
-constexpr uint64_t kRingBase = 0x10000;
+// The board's 128 KiB of VRAM (ice40) get a tighter layout: rings at 4 KiB,
+// data from 16 KiB, write-back pages from 64 KiB (16 fences).
+constexpr bool kSmallVram = std::string_view(KMTSIM_RTL_PRESET) == "ice40";
+constexpr uint64_t kRingBase = kSmallVram ? 0x1000 : 0x10000;
 constexpr unsigned kRingLog2 = 12;
-constexpr uint64_t kData = 0x20000;   // data blocks, 16 KiB a ring
-constexpr uint64_t kWbBase = 0x100000;  // fence f's page at kWbBase + f * 4096
+constexpr uint64_t kData = kSmallVram ? 0x4000 : 0x20000;   // data blocks, 16 KiB a ring
+constexpr uint64_t kWbBase = kSmallVram ? 0x10000 : 0x100000;  // fence f's page at kWbBase + f * 4096
+constexpr uint32_t kRandomPart = kSmallVram ? 0x4000 : 0x8000;  // random streams: bytes a ring
 constexpr unsigned kNumFences = KMTSIM_RTL_NUM_FENCES;
+static_assert(kWbBase + uint64_t{kNumFences} * 4096 <= (kSmallVram ? 0x20000 : 0x100000000));
 
 uint32_t word_at(Harness& h, uint64_t addr) {
   uint32_t w = 0;
@@ -178,6 +186,120 @@ TEST_CASE("A malformed command halts its ring with an error interrupt while the 
   CHECK(h.last_error());
 }
 
+namespace {
+
+uint32_t ring_reg(Harness& h, unsigned ring, uint32_t reg) { return h.rd(reg + ring * reg::RING_BASE_LO_STRIDE); }
+
+uint32_t ring_state(Harness& h, unsigned ring) {
+  return field::RING_STATUS_STATE.get(ring_reg(h, ring, reg::RING_STATUS));
+}
+
+constexpr uint32_t state_code(kmtsim::hw::RingState s) { return static_cast<uint32_t>(s); }
+
+// Ring 1's work beside a stopped ring 0: batches first .. first + count - 1
+// of FILL, COPY, SIGNAL of fence 9 (batch b signals b + 1).
+void other_ring_works(Harness& h, RingWriter& ring1, Records& rec, unsigned first, unsigned count) {
+  for (unsigned b = first; b < first + count; ++b) {
+    ring1.submit(h, kmtsim::test::busy_batch(kData + 0x4000 + b * 256, 128, 0x5A000000u | b, 9, b + 1));
+  }
+  settle(h, rec);
+  CHECK(ring1.completed(h) == 3 * (first + count));
+  CHECK(h.fence(9) == first + count);
+  for (unsigned b = first; b < first + count; ++b) {
+    CHECK(word_at(h, kData + 0x4000 + b * 256 + 128 + 124) == (0x5A000000u | b));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A WAIT below its value stops only its ring until a CPU signal releases it", "[device][direct]") {
+  Harness h(preset());
+  start(h);
+  RingWriter ring[2] = {{h, 0, kRingBase, kRingLog2}, {h, 1, kRingBase + (1u << kRingLog2), kRingLog2}};
+  Records rec;
+  std::vector<uint32_t> w = cmd::wait(7, 5);
+  cmd::append(w, cmd::fill(kData, 64, 0x0BADF00Du));
+  cmd::append(w, cmd::signal(8, 1));
+  ring[0].submit(h, w);
+  h.run(200);
+  other_ring_works(h, ring[1], rec, 0, 6);
+  CHECK(ring_state(h, 0) == state_code(kmtsim::hw::RingState::WAITING));
+  CHECK(ring_reg(h, 0, reg::RING_WAIT_FENCE) == 7);
+  CHECK(ring_reg(h, 0, reg::RING_RPTR) == 0);
+  CHECK(ring[0].completed(h) == 0);
+  // A signal below the value does not release it; ring 1 goes on meanwhile.
+  h.wr(reg::FENCE_WDATA_LO, 4);
+  h.wr(reg::FENCE_WDATA_HI, 0);
+  h.wr(reg::FENCE_SIGNAL, 7);
+  other_ring_works(h, ring[1], rec, 6, 2);
+  CHECK(ring_state(h, 0) == state_code(kmtsim::hw::RingState::WAITING));
+  CHECK(ring[0].completed(h) == 0);
+  h.wr(reg::FENCE_WDATA_LO, 5);
+  h.wr(reg::FENCE_SIGNAL, 7);
+  settle(h, rec);
+  CHECK(ring[0].completed(h) == 3);
+  CHECK(ring_state(h, 0) == state_code(kmtsim::hw::RingState::IDLE));
+  CHECK(word_at(h, kData + 60) == 0x0BADF00Du);
+  CHECK(h.fence(8) == 1);
+  CHECK(rec.ring_errors == 0);
+}
+
+TEST_CASE("A command not yet all written stops only its ring until the rest comes", "[device][direct]") {
+  Harness h(preset());
+  start(h);
+  RingWriter ring[2] = {{h, 0, kRingBase, kRingLog2}, {h, 1, kRingBase + (1u << kRingLog2), kRingLog2}};
+  Records rec;
+  const std::vector<uint32_t> fill = cmd::fill(kData, 32, 0x600DCAFEu);
+  ring[0].submit(h, std::span<const uint32_t>(fill).first(2));   // header and half the address
+  h.run(200);
+  other_ring_works(h, ring[1], rec, 0, 4);
+  CHECK(ring_state(h, 0) == state_code(kmtsim::hw::RingState::RUNNING));
+  CHECK(ring_reg(h, 0, reg::RING_RPTR) == 0);
+  CHECK(ring[0].completed(h) == 0);
+  CHECK(word_at(h, kData) != 0x600DCAFEu);
+  ring[0].submit(h, std::span<const uint32_t>(fill).subspan(2));
+  // A NOP whose skipped words are not written yet waits as well.
+  const std::vector<uint32_t> nop = cmd::nop(3);
+  ring[0].submit(h, std::span<const uint32_t>(nop).first(1));
+  other_ring_works(h, ring[1], rec, 4, 2);
+  CHECK(word_at(h, kData + 28) == 0x600DCAFEu);
+  CHECK(ring[0].completed(h) == 1);
+  CHECK(ring_reg(h, 0, reg::RING_RPTR) == 4 * fill.size());
+  ring[0].submit(h, std::span<const uint32_t>(nop).subspan(1));
+  ring[0].submit(h, cmd::signal(4, 11));
+  settle(h, rec);
+  CHECK(ring[0].completed(h) == 3);
+  CHECK(h.fence(4) == 11);
+  CHECK(rec.ring_errors == 0);
+}
+
+TEST_CASE("ENABLE 0 during a WAIT lets the WAIT retire when released and starts nothing after it",
+          "[device][direct]") {
+  Harness h(preset());
+  start(h);
+  RingWriter ring[2] = {{h, 0, kRingBase, kRingLog2}, {h, 1, kRingBase + (1u << kRingLog2), kRingLog2}};
+  Records rec;
+  std::vector<uint32_t> w = cmd::wait(6, 1);
+  cmd::append(w, cmd::signal(10, 3));
+  ring[0].submit(h, w);
+  h.run(200);
+  other_ring_works(h, ring[1], rec, 0, 3);
+  h.wr(reg::RING_CONTROL, 0);   // ring 0: ENABLE 0
+  CHECK(ring_state(h, 0) == state_code(kmtsim::hw::RingState::DISABLED));
+  h.wr(reg::FENCE_WDATA_LO, 1);
+  h.wr(reg::FENCE_WDATA_HI, 0);
+  h.wr(reg::FENCE_SIGNAL, 6);
+  settle(h, rec);
+  CHECK(ring[0].completed(h) == 1);
+  CHECK(h.fence(10) == 0);
+  CHECK(ring_reg(h, 0, reg::RING_RPTR) == 12);
+  h.wr(reg::RING_CONTROL, field::RING_CONTROL_ENABLE.put(1));
+  settle(h, rec);
+  CHECK(ring[0].completed(h) == 2);
+  CHECK(h.fence(10) == 3);
+  CHECK(rec.ring_errors == 0);
+}
+
 TEST_CASE("The host VRAM window writes and reads words and the DRAM timing registers read back",
           "[device][direct]") {
   Harness h(preset());
@@ -214,11 +336,11 @@ TEST_CASE("Random command streams on two rings leave VRAM and the fences as the 
   Harness h(preset());
   start(h);
   RingWriter ring[2] = {{h, 0, kRingBase, kRingLog2}, {h, 1, kRingBase + (1u << kRingLog2), kRingLog2}};
-  std::vector<uint8_t> ref(0x10000);
+  std::vector<uint8_t> ref(2 * kRandomPart);
   for (auto& x : ref) x = static_cast<uint8_t>(rng());
   std::memcpy(h.vram() + kData, ref.data(), ref.size());
   std::vector<uint64_t> fences(kNumFences, 0);
-  const kmtsim::test::RandomStreamArea area{kData, 0x8000, kNumFences / 2};
+  const kmtsim::test::RandomStreamArea area{kData, kRandomPart, kNumFences / 2};
   Records rec;
   for (int round = 0; round < 40; ++round) {
     for (unsigned r = 0; r < 2; ++r) ring[r].submit(h, kmtsim::test::random_batch(rng, r, area, ref, fences));
