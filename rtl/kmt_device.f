@@ -7,6 +7,7 @@
 //   verilator --lint-only -Wall $(find rtl -name '*.sv')
 rtl/mc/kmt_dram_pkg.sv
 rtl/mc/kmt_mc_pkg.sv
+rtl/kmt_arith_pkg.sv
 rtl/kmt_regs_pkg.sv
 rtl/mc/kmt_mc_gaps.sv
 rtl/kmt_fifo.sv

@@ -20,6 +20,8 @@
 // (modulo the line): so every line of the copy is read once and written
 // once, whatever the alignments.
 
+`include "rtl/kmt_arith_pkg.sv"
+
 `default_nettype none
 
 module kmt_dma #(
@@ -152,13 +154,13 @@ module kmt_dma #(
   assign rsp_slot = rd_rsp_id_i[SlotW-1:0];
 
   // ---------------------------------------------------------------- writes
-  logic [LCntW-1:0] need_now, need_next, ahead_w;
+  logic [LCntW-1:0] need_now, need_next, need, ahead_w;
   logic             data_ready, wr_fire, consume, clipped, out_full;
   logic [DataW-1:0] lo_src, copy_data;
   logic [2*DataW-1:0] window;
 
   function automatic logic [LCntW-1:0] min2(input logic [LCntW-1:0] a, input logic [LCntW-1:0] b);
-    min2 = (a < b) ? a : b;
+    min2 = kmt_arith_pkg::lt(64'(a), 64'(b)) ? a : b;
   endfunction
 
   // Source lines that must be in the window for destination line `written`.
@@ -170,8 +172,9 @@ module kmt_dma #(
 
   assign wr_req_valid_o = act_q && (wleft_q != '0) && data_ready && !out_full;
   assign wr_fire        = wr_req_valid_o && wr_req_ready_i;
+  assign need           = wr_fire ? need_next : need_now;
   assign consume        = act_q && (op_q == OpCopy) && slot_valid_q[cons_slot_q] &&
-                          (consumed_q < (wr_fire ? need_next : need_now));
+                          kmt_arith_pkg::lt(64'(consumed_q), 64'(need));
 
   // Window: hi_q is the newest source line taken, lo_q the one before it.
   // When the copy's last source line is the low half of the window (or the

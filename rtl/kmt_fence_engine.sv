@@ -26,6 +26,8 @@
 // requests are taken; latency-critical bits (crit_*) are flops, cleared by
 // reset.
 
+`include "rtl/kmt_arith_pkg.sv"
+
 `default_nettype none
 
 module kmt_fence_engine #(
@@ -185,6 +187,10 @@ module kmt_fence_engine #(
   assign a_fence_d = req_fence_i[gnt_idx*IdxW +: IdxW];
 
   // ---------------------------------------------------------------- table
+  // A read of the fence stage B writes in the same cycle is answered by the
+  // bypass below (stage C's value), never by the RAM: what the RAM returns
+  // then does not matter, so synthesis needs no collision logic.
+  (* no_rw_check *)
   logic [63:0]     table_mem [NumFences];
   logic [63:0]     table_rdata_q;
   logic            table_we;
@@ -208,7 +214,7 @@ module kmt_fence_engine #(
   // values are equal, either one is the maximum. The bypass is the signal
   // of the cycle before, which stage C now holds (c_fence_q, c_value_q).
   assign old_value = (byp_valid_q && c_fence_q == a_fence_q) ? c_value_q : table_rdata_q;
-  assign b_below   = a_value_q < old_value;
+  assign b_below   = kmt_arith_pkg::lt(a_value_q, old_value);
   assign b_signal  = a_valid_q && (a_op_q != OpRead);
   assign b_rewind  = a_valid_q && (a_op_q == OpStore) && b_below;
 

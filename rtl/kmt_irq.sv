@@ -22,6 +22,8 @@
 // a cycle the head is popped. The head's wait still counts from the cycle
 // after its push.
 
+`include "rtl/kmt_arith_pkg.sv"
+
 `default_nettype none
 
 module kmt_irq #(
@@ -114,7 +116,7 @@ module kmt_irq #(
   // waiting record is looked at no later than its deadline): timebase minus
   // (push timebase + 1), which is timebase + ~push timebase.
   assign elapsed   = timebase_i[31:0] + ~head_ts;
-  assign time_hit  = (time_i != '0) && ((elapsed[31:24] != '0) || (elapsed[23:0] >= time_i));
+  assign time_hit  = (time_i != '0) && ((elapsed[31:24] != '0) || !kmt_arith_pkg::lt(64'(elapsed[23:0]), 64'(time_i)));
   assign time_left = 32'(time_i) - elapsed;
   assign count_thr = (count_i <= 8'd1) ? 9'd1 : 9'(count_i);
   assign cond      = (crit_q != '0) || (9'(level) >= count_thr) || time_hit;

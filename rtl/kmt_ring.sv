@@ -75,6 +75,7 @@
 // by themselves. With one ring runnable the shared parser runs it as an
 // unshared ring does, cycle for cycle.
 
+`include "rtl/kmt_arith_pkg.sv"
 `include "rtl/kmt_regs_pkg.sv"
 
 `default_nettype none
@@ -225,7 +226,6 @@ module kmt_ring #(
   logic [23:0]     wptr_h;
   logic            enable_c, enable_h, halted_c, halted_h, parked_c, parked_h;
   logic [PosW-1:0] uw_c, ur_c, uw_h, ur_h;
-  logic [31:0]     completed_c;
 
   assign h           = (NumCtx > 1) ? reg_ctx_i : '0;
   assign base_c      = base_v[cur*52 +: 52];
@@ -243,7 +243,6 @@ module kmt_ring #(
   assign ur_c        = ur_q[cur*PosW +: PosW];
   assign uw_h        = uw_q[h*PosW +: PosW];
   assign ur_h        = ur_q[h*PosW +: PosW];
-  assign completed_c = completed_q[cur*32 +: 32];
 
   logic fetch_ready_c, fetch_rsp_valid, fe_ready_c, fe_rsp_valid_c, dma_ready_c, dma_drained_c;
   assign fetch_ready_c   = fetch_ready_i[cur];
@@ -303,7 +302,8 @@ module kmt_ring #(
   // 4 * (1 + SKIP) + 3 has a bit at or above size.
   assign nop_bytes    = {13'd0, 17'(c0[15:0]) + 17'd1, 2'b00};
   assign nop_too_long = ({nop_bytes[31:2], 2'b11} & ~size_mask) != '0;
-  assign nop_whole    = (avail[31:19] != '0) || (avail[18:0] >= nop_bytes[18:0]);  // nop_bytes <= 2^18
+  assign nop_whole    = (avail[31:19] != '0) ||   // nop_bytes <= 2^18
+                        !kmt_arith_pkg::lt(64'(avail[18:0]), 64'(nop_bytes[18:0]));
   assign copy_len_bad = (c5 == '0) || (c5[1:0] != 2'b00);
   assign fill_len_bad = (c3 == '0) || (c3[1:0] != 2'b00);
   // The destination's range check, one for COPY, FILL and TIMESTAMP (only
@@ -436,10 +436,8 @@ module kmt_ring #(
 
   logic complete_run, yield_block, yield_park, halt_cur;
   logic [PosW-1:0] ur_next, uw_next;
-  logic [31:0]     completed_next;
 
   assign ur_next        = ur_c + PosW'(cmd_bytes);
-  assign completed_next = completed_c + 32'd1;
   assign uw_next        = uw_h + PosW'((32'(reg_wdata_i[23:0]) - 32'(uw_h)) & size_mask_h);
 
   // The parser.
@@ -489,7 +487,7 @@ module kmt_ring #(
       end
       StWaitRsp: begin
         if (fe_rsp_valid_c) begin
-          if (fe_rsp_value_i >= value) begin
+          if (!kmt_arith_pkg::lt(fe_rsp_value_i, value)) begin
             complete = 1'b1;
           end else begin
             state_d = StWaitListen;
@@ -497,7 +495,8 @@ module kmt_ring #(
         end
       end
       default: begin  // StWaitListen
-        complete = upd_valid_i && upd_fence_i == fence16[IdxW-1:0] && upd_value_i >= value;
+        complete = upd_valid_i && upd_fence_i == fence16[IdxW-1:0] &&
+                   !kmt_arith_pkg::lt(upd_value_i, value);
       end
     endcase
     complete_run = complete;  // RPTR and RING_COMPLETED move even if a RESET comes with it
@@ -598,7 +597,9 @@ module kmt_ring #(
         end
         if (complete_run) begin
           ur_d[x*PosW +: PosW]   = ur_next;
-          completed_d[x*32 +: 32] = completed_next;
+          // An incrementer a ring: each counter's flops then pack with
+          // their adder on the iCE40.
+          completed_d[x*32 +: 32] = completed_q[x*32 +: 32] + 32'd1;
           parked_d[x]            = 1'b0;
           wake_d[x]              = 1'b0;
         end
