@@ -220,11 +220,11 @@ struct McModel::Impl {
   // ------------------------------------------------------------ commands
   void issue(Channel& k, const Pick& p, uint64_t t) {
     TransactionQueue& q = k.queue;
-    const unsigned b = q.state().bank[p.index];
+    const unsigned b = q.state().bank(p.index);
     ++k.stats.commands[static_cast<unsigned>(p.cmd)];
     switch (p.cmd) {
       case Cmd::ACT: {
-        const uint32_t row = q.state().row[p.index];
+        const uint32_t row = q.state().row(p.index);
         k.banks.open |= uint32_t{1} << b;
         k.banks.row[b] = row;
         k.checker.act(b, t);
@@ -233,7 +233,7 @@ struct McModel::Impl {
         break;
       }
       case Cmd::PRE:
-        notify(k, t, Cmd::PRE, b, q.state().row[p.index], q.entry(p.index).col, false, nullptr);
+        notify(k, t, Cmd::PRE, b, q.state().row(p.index), q.entry(p.index).col, false, nullptr);
         k.banks.open &= ~(uint32_t{1} << b);
         k.checker.pre(b, t);
         q.bank_closed(b);

@@ -42,7 +42,7 @@ class FrFcfs final : public Scheduler {
     // (Bank by bank, from the oldest urgent non-hit of each.)
     for (uint64_t un = q.urgent & ~hit; un != 0;) {
       const unsigned i = static_cast<unsigned>(std::countr_zero(un));
-      const uint64_t be = q.bank_entries[q.bank[i]];
+      const uint64_t be = q.bank_entries[q.bank(i)];
       held |= be & ~((sched_bit(i) << 1) - 1);
       un &= ~be;
     }
@@ -122,7 +122,7 @@ class Fcfs final : public Scheduler {
     const QueueState& q = v.queue;
     Pick p;
     if (q.size == 0) return p;
-    const unsigned b = q.bank[0];
+    const unsigned b = q.bank(0);
     if ((rc.bank_block >> b) & 1u) return p;  // refresh decides the wake
     const BankTimes& tm = v.times;
     uint64_t at = kNever;
@@ -132,7 +132,7 @@ class Fcfs final : public Scheduler {
         cmd = Cmd::ACT;
         at = std::max(tm.act[b], tm.faw_free);
       }
-    } else if (v.banks.row[b] != q.row[0]) {
+    } else if (v.banks.row[b] != q.row(0)) {
       cmd = Cmd::PRE;
       at = tm.pre[b];
     } else if (!rc.col_block) {

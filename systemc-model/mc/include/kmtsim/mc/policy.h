@@ -31,9 +31,13 @@ struct QueueState {
   uint64_t hit = 0;       // entry's bank is open on the entry's row
   uint64_t bank_entries[kMaxBanks] = {};  // the entries of each bank
   uint32_t banks_used = 0;                // banks with entries
-  uint8_t bank[kMaxQueue] = {};           // flat bank index: bank group * banks_per_group + bank
-  uint32_t row[kMaxQueue] = {};
+  // Per entry, packed so that an entry leaving moves one array: the row
+  // (bits 0-31), the flat bank index (bank group * banks_per_group + bank,
+  // bits 32-39), and the queue's own bookkeeping above.
+  uint64_t meta[kMaxQueue] = {};
 
+  unsigned bank(unsigned i) const { return static_cast<uint8_t>(meta[i] >> 32); }
+  uint32_t row(unsigned i) const { return static_cast<uint32_t>(meta[i]); }
   uint64_t valid() const { return size >= 64 ? ~uint64_t{0} : (uint64_t{1} << size) - 1; }
 };
 
