@@ -304,10 +304,11 @@ struct McModel::Impl {
     const Pick p = use_frfcfs ? frfcfs.pick(v, rc, t) : scheduler->pick(v, rc, t);
     if (p.cmd != Cmd::NOP) {
       issue(k, p, t);
-      // Most often nothing can go in the next cycle: sleep until something
-      // could, by the bound below (a new request, a response leaving and
-      // refresh wake the channel on their own).
-      k.wake = std::max(t + 1, std::min(next_possible(k), refresh_next(k, view(k, t), t)));
+      // Another candidate the command does not delay: the next cycle.
+      // Otherwise most often nothing can go in the next cycle: sleep until
+      // something could, by the bound below (a new request, a response
+      // leaving and refresh wake the channel on their own).
+      k.wake = p.ready_next ? t + 1 : std::max(t + 1, std::min(next_possible(k), refresh_next(k, view(k, t), t)));
       return;
     }
     k.credit_blocked = p.credit_blocked;

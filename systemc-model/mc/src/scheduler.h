@@ -78,10 +78,19 @@ class FrFcfs final : public Scheduler {
     if (sel != 0) {
       const unsigned i = static_cast<unsigned>(std::countr_zero(sel));
       p.index = i;
+      // Candidates of other banks that the command sent now does not delay
+      // (a column command delays the column commands of every bank, an ACT
+      // every ACT, a PRE only its own bank's ACT) can still go in t + 1.
+      const uint64_t others = ~q.bank_entries[q.bank(i)];
       if ((col >> i) & 1u) {
         p.cmd = ((q.write >> i) & 1u) ? Cmd::WR : Cmd::RD;
+        p.ready_next = ((act | pre) & others) != 0;
+      } else if ((act >> i) & 1u) {
+        p.cmd = Cmd::ACT;
+        p.ready_next = ((col | pre) & others) != 0;
       } else {
-        p.cmd = ((act >> i) & 1u) ? Cmd::ACT : Cmd::PRE;
+        p.cmd = Cmd::PRE;
+        p.ready_next = ((col | act | pre) & others) != 0;
       }
       return p;
     }

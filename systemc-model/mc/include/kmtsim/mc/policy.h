@@ -101,6 +101,10 @@ struct Pick {
   unsigned index = 0;   // queue entry
   uint64_t wake = kNever;  // with NOP: first later cycle at which something could, nothing else changing
   bool credit_blocked = false;  // with NOP: a column command waits for response room
+  // With a command: a candidate of another bank was ready too, of a kind
+  // the command does not delay, so a command can go in the next cycle
+  // (false: not known).
+  bool ready_next = false;
 };
 
 class Scheduler {
