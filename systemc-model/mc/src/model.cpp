@@ -14,8 +14,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "gap_checker.h"
 #include "queue.h"
+#include "refresh.h"
 #include "response.h"
+#include "scheduler.h"
 
 namespace kmtsim::mc {
 
@@ -33,8 +36,6 @@ struct Offer {
 struct Channel {
   unsigned index = 0;
   BankState banks;
-  std::unique_ptr<TimingChecker> checker;
-  std::unique_ptr<RefreshPolicy> refresh;
   RespFifo rd, wack;
   unsigned rd_cnt = 0;
   bool prefer_wack = false;
@@ -51,6 +52,9 @@ struct Channel {
   uint64_t pop_cycle = kNever;   // the last cycle in which an RD or WR left the queue
   QueueEntry popped;             // the entry that left then
   McChannelStats stats;
+  GapChecker checker;
+  AllBankRefresh all_bank;  // the one of the configuration's refresh mode
+  PerBankRefresh per_bank;
   TransactionQueue queue;
 };
 
@@ -59,7 +63,17 @@ struct Channel {
 struct McModel::Impl {
   McConfig cfg;
   dram::AddressMap map;
-  std::unique_ptr<Scheduler> scheduler;
+  FrFcfs frfcfs;                        // the scheduler, called directly when it is FR-FCFS
+  std::unique_ptr<Scheduler> scheduler;  // otherwise
+  bool use_frfcfs = false;
+  bool per_bank_refresh = false;
+  // The address map's fields as shifts and masks (a width-0 field: mask 0).
+  struct Field {
+    unsigned lsb = 0;
+    uint64_t mask = 0;
+    uint32_t of(uint64_t a) const { return static_cast<uint32_t>((a >> lsb) & mask); }
+  };
+  Field f_ch, f_bg, f_ba, f_ro, f_co;
   std::vector<Channel> ch;
   std::vector<Offer> offers;
   std::vector<unsigned> rsp_ptr;       // per port: round robin over the channels' responses
@@ -75,6 +89,17 @@ struct McModel::Impl {
   explicit Impl(const McConfig& c) : cfg(c), map(c.preset) {
     cfg.validate();
     scheduler = make_scheduler(cfg);
+    use_frfcfs = cfg.scheduler == "frfcfs";
+    (void)make_checker(cfg);  // throws for a checker other than "gaps", the one the channels hold
+    per_bank_refresh = cfg.refresh == dram::RefreshMode::PerBank;
+    auto field = [](dram::AddressField f) {
+      return f.width == 0 ? Field{} : Field{f.lsb, f.width >= 64 ? ~uint64_t{0} : (uint64_t{1} << f.width) - 1};
+    };
+    f_ch = field(map.channel());
+    f_bg = field(map.bankgroup());
+    f_ba = field(map.bank());
+    f_ro = field(map.row());
+    f_co = field(map.column());
     banks = cfg.banks();
     bpg = cfg.preset.banks_per_group;
     line_mask = ~uint64_t{cfg.preset.request_bytes - 1} & (map.capacity_bytes() - 1);
@@ -83,8 +108,9 @@ struct McModel::Impl {
       Channel& k = ch[i];
       k.index = i;
       k.queue.init(cfg.queue_depth, cfg.starve_cap, banks);
-      k.checker = make_checker(cfg);
-      k.refresh = make_refresh(cfg);
+      k.checker.init(cfg);
+      if (per_bank_refresh) k.per_bank = PerBankRefresh(cfg);
+      else k.all_bank = AllBankRefresh(cfg);
       k.rd.init(cfg.resp_depth + 2);
       k.wack.init(cfg.resp_depth + 2);
       k.arb.init(cfg.ports, cfg.prio_cap);
@@ -95,18 +121,17 @@ struct McModel::Impl {
   }
 
   QueueEntry decode(const McRequest& r, unsigned port, unsigned* channel) const {
-    const dram::DramAddress a = map.decode(r.addr);
     QueueEntry e;
-    e.bank = static_cast<uint8_t>(a.bankgroup * bpg + a.bank);
-    e.row = a.row;
-    e.col = a.column;
+    e.bank = static_cast<uint8_t>(f_bg.of(r.addr) * bpg + f_ba.of(r.addr));
+    e.row = f_ro.of(r.addr);
+    e.col = f_co.of(r.addr);
     e.key = queue_key(e.bank, e.row, e.col);
     e.write = r.write;
     e.id = r.id;
     e.tag = r.tag;
     e.port = static_cast<uint16_t>(port);
     e.addr = r.addr & line_mask;
-    *channel = a.channel;
+    *channel = f_ch.of(r.addr);
     return e;
   }
 
@@ -128,7 +153,7 @@ struct McModel::Impl {
   }
 
   ChannelView view(const Channel& k, uint64_t t) const {
-    return ChannelView{k.queue.state(), k.banks, k.checker->times(), banks, bpg,
+    return ChannelView{k.queue.state(), k.banks, k.checker.times(), banks, bpg,
                        k.rd_cnt != cfg.resp_depth, k.wack.ram_count(t) != cfg.resp_depth};
   }
 
@@ -195,22 +220,22 @@ struct McModel::Impl {
   // ------------------------------------------------------------ commands
   void issue(Channel& k, const Pick& p, uint64_t t) {
     TransactionQueue& q = k.queue;
-    const unsigned b = q.state().bank[p.index];
+    const unsigned b = q.state().bank(p.index);
     ++k.stats.commands[static_cast<unsigned>(p.cmd)];
     switch (p.cmd) {
       case Cmd::ACT: {
-        const uint32_t row = q.state().row[p.index];
+        const uint32_t row = q.state().row(p.index);
         k.banks.open |= uint32_t{1} << b;
         k.banks.row[b] = row;
-        k.checker->insert(Cmd::ACT, b, t);
+        k.checker.act(b, t);
         q.bank_opened(b, row);
         notify(k, t, Cmd::ACT, b, row, q.entry(p.index).col, false, nullptr);
         break;
       }
       case Cmd::PRE:
-        notify(k, t, Cmd::PRE, b, q.state().row[p.index], q.entry(p.index).col, false, nullptr);
+        notify(k, t, Cmd::PRE, b, q.state().row(p.index), q.entry(p.index).col, false, nullptr);
         k.banks.open &= ~(uint32_t{1} << b);
-        k.checker->insert(Cmd::PRE, b, t);
+        k.checker.pre(b, t);
         q.bank_closed(b);
         break;
       case Cmd::RD:
@@ -219,7 +244,7 @@ struct McModel::Impl {
         ++departures;
         k.pop_cycle = t;
         k.popped = e;
-        k.checker->insert(p.cmd, b, t);
+        k.checker.column(p.cmd == Cmd::RD, b, t);
         if (p.cmd == Cmd::RD) {
           k.rd.push(RespEntry{t + cfg.timing.CL, e.tag, e.id, e.port});
           ++k.rd_cnt;
@@ -241,7 +266,7 @@ struct McModel::Impl {
       case Cmd::PREA:
         for (uint32_t o = k.banks.open; o != 0; o &= o - 1) {
           const unsigned b = static_cast<unsigned>(__builtin_ctz(o));
-          k.checker->insert(Cmd::PRE, b, t);
+          k.checker.pre(b, t);
           k.queue.bank_closed(b);
         }
         k.banks.open = 0;
@@ -249,13 +274,14 @@ struct McModel::Impl {
         break;
       case Cmd::PRE:
         k.banks.open &= ~(uint32_t{1} << rc.bank);
-        k.checker->insert(Cmd::PRE, rc.bank, t);
+        k.checker.pre(rc.bank, t);
         k.queue.bank_closed(rc.bank);
         notify(k, t, Cmd::PRE, rc.bank, 0, 0, true, nullptr);
         break;
       case Cmd::REF:
       case Cmd::REFB:
-        k.checker->insert(rc.cmd, rc.bank, t);
+        if (rc.cmd == Cmd::REF) k.checker.ref(t);
+        else k.checker.refb(rc.bank, t);
         notify(k, t, rc.cmd, rc.bank, 0, 0, true, nullptr);
         break;
       default:
@@ -263,25 +289,30 @@ struct McModel::Impl {
     }
   }
 
+  uint64_t refresh_next(const Channel& k, const ChannelView& v, uint64_t t) const {
+    return per_bank_refresh ? k.per_bank.next_change(v, t) : k.all_bank.next_change(v, t);
+  }
+
   void channel_step(Channel& k, uint64_t t) {
     const ChannelView v = view(k, t);
-    const RefreshControl rc = k.refresh->step(v, t);
+    const RefreshControl rc = per_bank_refresh ? k.per_bank.step(v, t) : k.all_bank.step(v, t);
     if (rc.cmd != Cmd::NOP) {
       issue_refresh(k, rc, t);
       k.wake = t + 1;
       return;
     }
-    const Pick p = scheduler->pick(v, rc, t);
+    const Pick p = use_frfcfs ? frfcfs.pick(v, rc, t) : scheduler->pick(v, rc, t);
     if (p.cmd != Cmd::NOP) {
       issue(k, p, t);
-      // Most often nothing can go in the next cycle: sleep until something
-      // could, by the bound below (a new request, a response leaving and
-      // refresh wake the channel on their own).
-      k.wake = std::max(t + 1, std::min(next_possible(k), k.refresh->next_change(view(k, t), t)));
+      // Another candidate the command does not delay: the next cycle.
+      // Otherwise most often nothing can go in the next cycle: sleep until
+      // something could, by the bound below (a new request, a response
+      // leaving and refresh wake the channel on their own).
+      k.wake = p.ready_next ? t + 1 : std::max(t + 1, std::min(next_possible(k), refresh_next(k, view(k, t), t)));
       return;
     }
     k.credit_blocked = p.credit_blocked;
-    k.wake = std::min(p.wake, k.refresh->next_change(v, t));
+    k.wake = std::min(p.wake, refresh_next(k, v, t));
     if (k.credit_blocked) k.wake = std::min(k.wake, std::max(t + 1, std::min(k.rd.visible(), k.wack.visible())));
   }
 
@@ -294,11 +325,12 @@ struct McModel::Impl {
   // a live hit, response room, refresh's blocks) can only make it later.
   uint64_t next_possible(const Channel& k) const {
     const QueueState& q = k.queue.state();
-    const BankTimes& tm = k.checker->times();
+    const BankTimes& tm = k.checker.times();
     uint64_t n = kNever;
     // Branch-free (x | never_if(c) is kNever when c holds, else x): which
     // commands a bank has candidates for is data dependent and would be
-    // mispredicted.
+    // mispredicted. Banks with hits (a hit's bank is open), bank by bank:
+    // their column commands, and a PRE if some entry misses.
     auto never_if = [](bool c) { return uint64_t{0} - static_cast<uint64_t>(c); };
     for (uint32_t m = q.banks_used & k.banks.open; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(__builtin_ctz(m));
@@ -321,7 +353,7 @@ struct McModel::Impl {
   // new entry can only add candidates (or hold back others), so the
   // channel's wake need not come earlier than this for it.
   uint64_t earliest(const Channel& k, const QueueEntry& e, bool hit) const {
-    const BankTimes& tm = k.checker->times();
+    const BankTimes& tm = k.checker.times();
     if (hit) return e.write ? tm.wr_at(e.bank) : tm.rd_at(e.bank);
     if (((k.banks.open >> e.bank) & 1u) != 0) return tm.pre[e.bank];
     return std::max(tm.act[e.bank], tm.faw_free);
@@ -533,6 +565,8 @@ uint64_t McModel::next_event_cycle() const { return busy() ? impl_->next_activit
 uint64_t McModel::next_activity_cycle() const { return impl_->next_activity(); }
 void McModel::set_observer(McObserver* o) { impl_->observer = o; }
 const McChannelStats& McModel::channel_stats(unsigned c) const { return impl_->ch.at(c).stats; }
-uint64_t McModel::refresh_owed(unsigned c) const { return impl_->ch.at(c).refresh->owed(impl_->now); }
+uint64_t McModel::refresh_owed(unsigned c) const { const Channel& k = impl_->ch.at(c);
+  return impl_->per_bank_refresh ? k.per_bank.owed(impl_->now) : k.all_bank.owed(impl_->now);
+}
 
 }  // namespace kmtsim::mc

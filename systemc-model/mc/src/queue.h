@@ -1,10 +1,12 @@
 // Transaction queue of one channel (the RTL's kmt_mc_queue): age ordered,
 // one request in at the tail and one out from anywhere per cycle. Each entry
 // counts the younger entries that left before it, up to the starvation cap
-// (then it is urgent). Kept as the bitmasks the scheduler decides from.
+// (then it is urgent). Kept as the bitmasks the scheduler decides from; an
+// entry's payload stays in one slot while it waits.
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -34,18 +36,20 @@ class TransactionQueue {
     depth_ = depth;
     cap_ = starve_cap;
     banks_ = banks;
+    free_ = depth >= 64 ? ~uint64_t{0} : (uint64_t{1} << depth) - 1;
   }
 
   const QueueState& state() const { return s_; }
   unsigned size() const { return s_.size; }
   bool full() const { return s_.size >= depth_; }
-  const QueueEntry& entry(unsigned i) const { return e_[i]; }
+  const QueueEntry& entry(unsigned i) const { return e_[slot(i)]; }
 
   // A request touching the address of a queued one where either writes.
   bool hazard(uint64_t key, bool write) const {
     if (key_count_[key_slot(key)] == 0) return false;  // no queued entry can have this key
-    for (unsigned i = 0; i < s_.size; ++i) {
-      if (e_[i].key == key && (write || e_[i].write)) return true;
+    for (uint64_t u = used(); u != 0; u &= u - 1) {
+      const QueueEntry& q = e_[std::countr_zero(u)];
+      if (q.key == key && (write || q.write)) return true;
     }
     return false;
   }
@@ -53,10 +57,11 @@ class TransactionQueue {
   void push(const QueueEntry& e, bool hit) {
     const unsigned i = s_.size++;
     const uint64_t m = uint64_t{1} << i;
-    e_[i] = e;
-    age_[i] = 0;
-    s_.bank[i] = e.bank;
-    s_.row[i] = e.row;
+    const unsigned sl = static_cast<unsigned>(std::countr_zero(free_));
+    free_ &= free_ - 1;
+    e_[sl] = e;
+    // Age 0.
+    s_.meta[i] = uint64_t{e.row} | (uint64_t{e.bank} << 32) | (uint64_t{sl} << kSlotShift);
     if (e.write) s_.write |= m;
     if (hit) s_.hit |= m;
     if (cap_ == 0) s_.urgent |= m;
@@ -67,14 +72,18 @@ class TransactionQueue {
 
   // Removes entry i; the older ones were overtaken once more.
   QueueEntry pop(unsigned i) {
-    const QueueEntry out = e_[i];
+    const unsigned sl = slot(i);
+    const QueueEntry& out = e_[sl];
+    free_ |= uint64_t{1} << sl;
     --key_count_[key_slot(out.key)];
     // Saturating increments, branch-free; an entry at the cap is urgent
     // (it was marked when it got there).
     uint64_t at_cap = 0;
     for (unsigned j = 0; j < i; ++j) {
-      age_[j] = static_cast<uint8_t>(age_[j] + (age_[j] != cap_ ? 1 : 0));
-      at_cap |= uint64_t{age_[j] == cap_} << j;
+      const uint64_t a = s_.meta[j] >> kAgeShift;
+      const uint64_t inc = a != cap_ ? 1 : 0;
+      s_.meta[j] += inc << kAgeShift;
+      at_cap |= uint64_t{a + inc == cap_} << j;
     }
     s_.urgent |= at_cap;
     const uint64_t low = (uint64_t{1} << i) - 1;
@@ -88,12 +97,7 @@ class TransactionQueue {
     }
     if (s_.bank_entries[out.bank] == 0) s_.banks_used &= ~(uint32_t{1} << out.bank);
     const unsigned n = s_.size - i - 1;
-    if (n != 0) {
-      std::memmove(&e_[i], &e_[i + 1], n * sizeof(QueueEntry));
-      std::memmove(&age_[i], &age_[i + 1], n * sizeof(age_[0]));
-      std::memmove(&s_.bank[i], &s_.bank[i + 1], n * sizeof(s_.bank[0]));
-      std::memmove(&s_.row[i], &s_.row[i + 1], n * sizeof(s_.row[0]));
-    }
+    if (n != 0) std::memmove(&s_.meta[i], &s_.meta[i + 1], n * sizeof(s_.meta[0]));
     --s_.size;
     return out;
   }
@@ -104,20 +108,24 @@ class TransactionQueue {
     s_.hit &= ~e;
     for (; e != 0; e &= e - 1) {
       const unsigned i = static_cast<unsigned>(__builtin_ctzll(e));
-      if (s_.row[i] == row) s_.hit |= uint64_t{1} << i;
+      if (s_.row(i) == row) s_.hit |= uint64_t{1} << i;
     }
   }
   void bank_closed(unsigned b) { s_.hit &= ~s_.bank_entries[b]; }
 
  private:
+  // QueueState::meta above the row and bank: the entry's slot in e_ and its age.
+  static constexpr unsigned kSlotShift = 40, kAgeShift = 48;
+  unsigned slot(unsigned i) const { return static_cast<uint8_t>(s_.meta[i] >> kSlotShift); }
+  uint64_t used() const { return ~free_ & (depth_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << depth_) - 1); }
   // A slot per key hash: how many queued entries have a key there.
   static unsigned key_slot(uint64_t key) { return static_cast<unsigned>((key * 0x9E3779B97F4A7C15ull) >> 58); }
 
   QueueState s_;
   uint8_t key_count_[64] = {};
   unsigned depth_ = 0, cap_ = 0, banks_ = 0;
-  QueueEntry e_[kMaxQueue];
-  uint8_t age_[kMaxQueue] = {};
+  uint64_t free_ = 0;         // slots of e_ not holding an entry
+  QueueEntry e_[kMaxQueue];   // the entries' payload, by slot (an entry stays in its slot)
 };
 
 }  // namespace kmtsim::mc

@@ -31,9 +31,13 @@ struct QueueState {
   uint64_t hit = 0;       // entry's bank is open on the entry's row
   uint64_t bank_entries[kMaxBanks] = {};  // the entries of each bank
   uint32_t banks_used = 0;                // banks with entries
-  uint8_t bank[kMaxQueue] = {};           // flat bank index: bank group * banks_per_group + bank
-  uint32_t row[kMaxQueue] = {};
+  // Per entry, packed so that an entry leaving moves one array: the row
+  // (bits 0-31), the flat bank index (bank group * banks_per_group + bank,
+  // bits 32-39), and the queue's own bookkeeping above.
+  uint64_t meta[kMaxQueue] = {};
 
+  unsigned bank(unsigned i) const { return static_cast<uint8_t>(meta[i] >> 32); }
+  uint32_t row(unsigned i) const { return static_cast<uint32_t>(meta[i]); }
   uint64_t valid() const { return size >= 64 ? ~uint64_t{0} : (uint64_t{1} << size) - 1; }
 };
 
@@ -97,6 +101,10 @@ struct Pick {
   unsigned index = 0;   // queue entry
   uint64_t wake = kNever;  // with NOP: first later cycle at which something could, nothing else changing
   bool credit_blocked = false;  // with NOP: a column command waits for response room
+  // With a command: a candidate of another bank was ready too, of a kind
+  // the command does not delay, so a command can go in the next cycle
+  // (false: not known).
+  bool ready_next = false;
 };
 
 class Scheduler {

@@ -1,0 +1,101 @@
+// The RTL's timing rules (kmt_mc_gaps, kmt_mc_bank, the channel's tFAW
+// window) as absolute times: a command in cycle t moves the first cycle at
+// which each later command may go to t + gap, never earlier than it was.
+// Internal: the model calls it directly (one call per command sent), other
+// code through TimingChecker.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+
+#include "kmtsim/mc/policy.h"
+
+namespace kmtsim::mc {
+
+struct Gaps {
+  uint64_t rcd_rd, rcd_wr, ras, rc, rp, rrd_s, rrd_l, rtp, wr2pre;
+  uint64_t rd2rd_s, rd2rd_l, wr2wr_s, wr2wr_l, rd2wr_s, rd2wr_l, wr2rd_s, wr2rd_l;
+  uint64_t rfc, rfcb, faw;
+};
+
+Gaps gaps_of(const hw::dram::Timing& t);
+
+class GapChecker final : public TimingChecker {
+ public:
+  GapChecker() = default;
+  explicit GapChecker(const McConfig& c) { init(c); }
+  void init(const McConfig& c);
+
+  void insert(Cmd cmd, unsigned bank, uint64_t t) override {
+    switch (cmd) {
+      case Cmd::ACT: act(bank, t); break;
+      case Cmd::RD: column(true, bank, t); break;
+      case Cmd::WR: column(false, bank, t); break;
+      case Cmd::PRE: pre(bank, t); break;
+      case Cmd::PREA: prea_error(); break;
+      case Cmd::REF: ref(t); break;
+      case Cmd::REFB: refb(bank, t); break;
+      case Cmd::NOP: break;
+    }
+  }
+  const BankTimes& times() const override { return t_; }
+
+  // ACT to bank in cycle t: the bank's own timing, every other bank's ACT
+  // (tRRD by bank group; the gaps come from a table per bank, so the loop
+  // has no branch), and the four-activate window.
+  void act(unsigned bank, uint64_t t) {
+    const uint32_t* gap = act_gap_[bank];
+    for (unsigned b = 0; b < banks_; ++b) later(t_.act[b], t + gap[b]);
+    later(t_.pre[bank], t + g_.ras);
+    later(t_.ras[bank], t + g_.ras);
+    later(t_.rd[bank], t + g_.rcd_rd);
+    later(t_.wr[bank], t + g_.rcd_wr);
+    // The window slot that ran out longest ago takes this ACT: ACTs come in
+    // time order, so that is the oldest slot, and the next one is the oldest
+    // after it.
+    faw_[faw_next_] = t + g_.faw;
+    faw_next_ = (faw_next_ + 1) & 3u;
+    t_.faw_free = faw_[faw_next_];
+  }
+
+  // RD (rd) or WR: column to column, the same for every bank of a group.
+  void column(bool rd, unsigned bank, uint64_t t) {
+    const unsigned group = bank >> group_shift_;
+    const uint64_t to_rd_s = t + (rd ? g_.rd2rd_s : g_.wr2rd_s), to_rd_l = t + (rd ? g_.rd2rd_l : g_.wr2rd_l);
+    const uint64_t to_wr_s = t + (rd ? g_.rd2wr_s : g_.wr2wr_s), to_wr_l = t + (rd ? g_.rd2wr_l : g_.wr2wr_l);
+    for (unsigned x = 0; x < groups_; ++x) {
+      later(t_.rd_grp[x], x == group ? to_rd_l : to_rd_s);
+      later(t_.wr_grp[x], x == group ? to_wr_l : to_wr_s);
+    }
+    later(t_.pre[bank], t + (rd ? g_.rtp : g_.wr2pre));
+  }
+
+  void pre(unsigned bank, uint64_t t) { later(t_.act[bank], t + g_.rp); }
+
+  void ref(uint64_t t) {
+    for (unsigned b = 0; b < banks_; ++b) later(t_.act[b], t + g_.rfc);
+  }
+
+  void refb(unsigned bank, uint64_t t) {
+    const unsigned group = bank >> group_shift_;
+    for (unsigned b = 0; b < banks_; ++b) {
+      later(t_.act[b], t + (b == bank ? g_.rfcb : ((b >> group_shift_) == group ? g_.rrd_l : g_.rrd_s)));
+    }
+  }
+
+ private:
+  static void later(uint64_t& x, uint64_t v) { x = std::max(x, v); }
+  [[noreturn]] static void prea_error();
+
+  Gaps g_{};
+  unsigned banks_ = 0;
+  unsigned group_shift_ = 0;  // bank >> group_shift_: its bank group (banks_per_group is a power of two)
+  unsigned groups_ = 0;
+  BankTimes t_;
+  uint64_t faw_[4] = {0, 0, 0, 0};
+  unsigned faw_next_ = 0;                         // the oldest slot
+  uint32_t act_gap_[kMaxBanks][kMaxBanks] = {};  // [ACT's bank][bank]: tRC to itself, else tRRD_L or tRRD_S
+};
+
+}  // namespace kmtsim::mc

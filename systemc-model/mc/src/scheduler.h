@@ -1,0 +1,166 @@
+// Schedulers: FR-FCFS with a starvation cap (the RTL's kmt_mc_sched), and
+// plain FCFS (the oldest request only), for comparison. Internal: the model
+// calls FR-FCFS directly, other code through Scheduler.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+
+#include "kmtsim/mc/policy.h"
+
+namespace kmtsim::mc {
+
+inline uint64_t sched_bit(unsigned i) { return uint64_t{1} << i; }
+inline uint64_t sched_all_if(bool b) { return b ? ~uint64_t{0} : 0; }
+
+// Choice, first match: the oldest ready urgent entry; the oldest ready row
+// hit; the oldest ready ACT or PRE. A row hit younger than an urgent entry
+// that wants another row of its bank is held back, and a PRE waits until its
+// bank has no row hit that is not held back: older hits drain, the row
+// closes, the urgent entry gets its ACT. Refresh blocks ACTs and column
+// commands channel-wide, or everything for the banks it works on.
+class FrFcfs final : public Scheduler {
+ public:
+  Pick pick(const ChannelView& v, const RefreshControl& rc, uint64_t t) const override {
+    const QueueState& q = v.queue;
+    Pick p;
+    if (q.size == 0) return p;
+    const BankTimes& tm = v.times;
+    // Bank by bank, only over the banks that matter (those with entries and
+    // not blocked by refresh; open or closed), each in one pass, the tests
+    // branch-free: their outcomes are data dependent and would be
+    // mispredicted. A bank refresh blocks takes nothing, so its entries are
+    // in no set below.
+    const uint32_t cand_b = q.banks_used & ~rc.bank_block;
+    const uint32_t open_b = v.banks.open & cand_b;
+    const uint32_t closed_b = cand_b & ~v.banks.open;
+    const uint64_t hit = q.hit;
+
+    // Starvation cap: hits younger than an urgent non-hit of their bank wait.
+    uint64_t held = 0;
+    // (Bank by bank, from the oldest urgent non-hit of each.)
+    for (uint64_t un = q.urgent & ~hit; un != 0;) {
+      const unsigned i = static_cast<unsigned>(std::countr_zero(un));
+      const uint64_t be = q.bank_entries[q.bank(i)];
+      held |= be & ~((sched_bit(i) << 1) - 1);
+      un &= ~be;
+    }
+    const uint64_t live = hit & ~held;
+    // Open banks: row hits that may go; PREs that may go (a bank with a live
+    // hit keeps its row open, so only a bank without one has PRE
+    // candidates: its entries that miss the row).
+    const uint64_t may_wr = rc.col_block || !v.wr_credit ? 0 : q.write;
+    const uint64_t may_rd = rc.col_block || !v.rd_credit ? 0 : ~q.write;
+    uint64_t col = 0, pre = 0, want_pre = 0, live_c = 0;
+    for (uint32_t m = open_b; m != 0; m &= m - 1) {
+      const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+      const uint64_t e = q.bank_entries[b];
+      const uint64_t el = e & live;
+      live_c |= el;
+      col |= el & ((may_wr & sched_all_if(tm.wr_at(b) <= t)) | (may_rd & sched_all_if(tm.rd_at(b) <= t)));
+      const uint64_t pe = e & ~hit & sched_all_if(el == 0);
+      want_pre |= pe;
+      pre |= pe & sched_all_if(tm.pre[b] <= t);
+    }
+    // Closed banks: ACTs that may go.
+    uint64_t act = 0;
+    if (!rc.act_block && tm.faw_free <= t) {
+      for (uint32_t m = closed_b; m != 0; m &= m - 1) {
+        const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+        act |= q.bank_entries[b] & sched_all_if(tm.act[b] <= t);
+      }
+    }
+
+    uint64_t sel = (col | act | pre) & q.urgent;
+    if (sel == 0) sel = col;
+    if (sel == 0) sel = act | pre;
+    if (sel != 0) {
+      const unsigned i = static_cast<unsigned>(std::countr_zero(sel));
+      p.index = i;
+      // Candidates of other banks that the command sent now does not delay
+      // (a column command delays the column commands of every bank, an ACT
+      // every ACT, a PRE only its own bank's ACT) can still go in t + 1.
+      const uint64_t others = ~q.bank_entries[q.bank(i)];
+      if ((col >> i) & 1u) {
+        p.cmd = ((q.write >> i) & 1u) ? Cmd::WR : Cmd::RD;
+        p.ready_next = ((act | pre) & others) != 0;
+      } else if ((act >> i) & 1u) {
+        p.cmd = Cmd::ACT;
+        p.ready_next = ((col | pre) & others) != 0;
+      } else {
+        p.cmd = Cmd::PRE;
+        p.ready_next = ((col | act | pre) & others) != 0;
+      }
+      return p;
+    }
+
+    // Nothing in this cycle: when could something be, nothing else changing?
+    // A live hit waits for its column timing (or for response room, which
+    // only a response leaving ends: the caller's business), a PRE candidate
+    // for its bank's PRE timing, a closed bank's entry for its ACT timing and
+    // the four-activate window.
+    uint64_t want_wr = rc.col_block ? 0 : live_c & q.write;
+    uint64_t want_rd = rc.col_block ? 0 : live_c & ~q.write;
+    p.credit_blocked = (want_wr != 0 && !v.wr_credit) || (want_rd != 0 && !v.rd_credit);
+    if (!v.wr_credit) want_wr = 0;
+    if (!v.rd_credit) want_rd = 0;
+    uint64_t wake = kNever;
+    for (uint32_t m = open_b; m != 0; m &= m - 1) {
+      const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+      const uint64_t e = q.bank_entries[b];
+      const uint64_t w1 = tm.wr_at(b) | ~sched_all_if((e & want_wr) != 0);  // kNever without a candidate
+      const uint64_t w2 = tm.rd_at(b) | ~sched_all_if((e & want_rd) != 0);
+      const uint64_t w4 = tm.pre[b] | ~sched_all_if((e & want_pre) != 0);
+      wake = std::min(wake, std::min(std::min(w1, w2), w4));
+    }
+    if (!rc.act_block && closed_b != 0) {
+      uint64_t act_at = kNever;
+      for (uint32_t m = closed_b; m != 0; m &= m - 1) act_at = std::min(act_at, tm.act[std::countr_zero(m)]);
+      wake = std::min(wake, std::max(act_at, tm.faw_free));
+    }
+    p.wake = wake == kNever ? kNever : std::max(wake, t + 1);
+    return p;
+  }
+};
+
+// The oldest request only: its next command when ready.
+class Fcfs final : public Scheduler {
+ public:
+  Pick pick(const ChannelView& v, const RefreshControl& rc, uint64_t t) const override {
+    const QueueState& q = v.queue;
+    Pick p;
+    if (q.size == 0) return p;
+    const unsigned b = q.bank(0);
+    if ((rc.bank_block >> b) & 1u) return p;  // refresh decides the wake
+    const BankTimes& tm = v.times;
+    uint64_t at = kNever;
+    Cmd cmd = Cmd::NOP;
+    if (((v.banks.open >> b) & 1u) == 0) {
+      if (!rc.act_block) {
+        cmd = Cmd::ACT;
+        at = std::max(tm.act[b], tm.faw_free);
+      }
+    } else if (v.banks.row[b] != q.row(0)) {
+      cmd = Cmd::PRE;
+      at = tm.pre[b];
+    } else if (!rc.col_block) {
+      const bool w = (q.write & 1u) != 0;
+      if (!(w ? v.wr_credit : v.rd_credit)) {
+        p.credit_blocked = true;
+        return p;
+      }
+      cmd = w ? Cmd::WR : Cmd::RD;
+      at = w ? tm.wr_at(b) : tm.rd_at(b);
+    }
+    if (cmd != Cmd::NOP && at <= t) {
+      p.cmd = cmd;
+      p.index = 0;
+    } else {
+      p.wake = at == kNever ? kNever : std::max(at, t + 1);
+    }
+    return p;
+  }
+};
+
+}  // namespace kmtsim::mc
