@@ -197,6 +197,7 @@ module kmt_ring #(
   logic [CtxW-1:0] cur, cur_d;   // the ring it works for
   logic [2:0]    k_q, k_d;
   logic [31:0]   word_in;   // the word as the command register keeps it
+  logic [2:0]    cmd_slot;  // where it goes
   logic [191:0]  cmd_q, cmd_d;
   logic          buf_valid_q, buf_valid_d;
   logic [PosW-1:LineLog2] buf_line_q, f_line_q;
@@ -287,7 +288,7 @@ module kmt_ring #(
   logic        nop_too_long, nop_whole;
   logic [3:0]  cmd_err;
   logic [31:0] cmd_bytes;
-  logic        copy_len_bad, fill_len_bad;
+  logic        len_bad;
   logic [31:0] dst_count;
   logic        dst_ok;
 
@@ -304,12 +305,12 @@ module kmt_ring #(
   assign nop_too_long = ({nop_bytes[31:2], 2'b11} & ~size_mask) != '0;
   assign nop_whole    = (avail[31:19] != '0) ||   // nop_bytes <= 2^18
                         !kmt_arith_pkg::lt(64'(avail[18:0]), 64'(nop_bytes[18:0]));
-  assign copy_len_bad = (c5 == '0) || (c5[1:0] != 2'b00);
-  assign fill_len_bad = (c3 == '0) || (c3[1:0] != 2'b00);
+  // The count of a COPY (word 5) or a FILL (word 3): the parser keeps a
+  // FILL's word 3 in c5, so both are c5.
+  assign len_bad      = (c5 == '0) || (c5[1:0] != 2'b00);
   // The destination's range check, one for COPY, FILL and TIMESTAMP (only
   // the command's own opcode reads it).
-  assign dst_count    = (op == kmt_regs_pkg::CpOpCopy) ? c5 :
-                        (op == kmt_regs_pkg::CpOpFill) ? c3 : 32'd8;
+  assign dst_count    = (op == kmt_regs_pkg::CpOpTimestamp) ? 32'd8 : c5;
   assign dst_ok       = in_vram(dst, dst_count);
 
   always_comb begin
@@ -325,7 +326,7 @@ module kmt_ring #(
         if (!fence_ok) cmd_err = kmt_regs_pkg::RingErrBadFence;
       end
       kmt_regs_pkg::CpOpCopy: begin
-        if (copy_len_bad) begin
+        if (len_bad) begin
           cmd_err = kmt_regs_pkg::RingErrBadLength;
         end else if (dst[1:0] != 2'b00 || src[1:0] != 2'b00) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
@@ -334,7 +335,7 @@ module kmt_ring #(
         end
       end
       kmt_regs_pkg::CpOpFill: begin
-        if (fill_len_bad) begin
+        if (len_bad) begin
           cmd_err = kmt_regs_pkg::RingErrBadLength;
         end else if (dst[1:0] != 2'b00) begin
           cmd_err = kmt_regs_pkg::RingErrBadAlign;
@@ -461,7 +462,7 @@ module kmt_ring #(
     unique case (state_q)
       StCollect: begin
         if (can_start && word_ok) begin
-          cmd_d[k_q*32 +: 32] = word_in;
+          cmd_d[cmd_slot*32 +: 32] = word_in;
           if (k_q + 3'd1 == cmd_words((k_q == 3'd0) ? word[31:24] : op)) begin
             state_d = StExec;
             k_d     = 3'd0;
@@ -777,6 +778,10 @@ module kmt_ring #(
     end
   end
 
+  // Word k of the command goes to c<k>, but a FILL's count (word 3) to c5,
+  // where a COPY has its count.
+  assign cmd_slot = (k_q == 3'd3 && op == kmt_regs_pkg::CpOpFill) ? 3'd5 : k_q;
+
   if (AddrNarrow) begin : g_word_narrow
     logic unused_cmd_bytes;
 
@@ -816,7 +821,7 @@ module kmt_ring #(
   assign dma_dst_o     = dst[VramLog2-1:0];
   assign dma_src_o     = src[VramLog2-1:0];
   assign dma_count_o   = (op == kmt_regs_pkg::CpOpTimestamp) ? CntW'(8) :
-                         (op == kmt_regs_pkg::CpOpCopy) ? CntW'(c5) : CntW'(c3);
+                         CntW'(c5);
   assign dma_pattern_o = c4;
 
   assign prb_fence_o = fence16;
