@@ -18,7 +18,9 @@
 // slot) and takes them in order into a two-line window; destination line i
 // is the window shifted by the source's word offset minus the destination's
 // (modulo the line): so every line of the copy is read once and written
-// once, whatever the alignments.
+// once, whatever the alignments. With one slot (RdSlots = 1, the board
+// build) there is no slot buffer: a source line is read only when the
+// window will take it, and goes into the window as it arrives.
 
 `include "rtl/kmt_arith_pkg.sv"
 
@@ -145,7 +147,9 @@ module kmt_dma #(
 
   // ---------------------------------------------------------------- reads
   logic rd_fire;
-  assign rd_req_valid_o = act_q && (op_q == OpCopy) && (rleft_q != '0) && (used_q != UsedW'(RdSlots));
+  logic window_room;   // RdSlots = 1: the window takes the next line when it comes
+  assign rd_req_valid_o = act_q && (op_q == OpCopy) && (rleft_q != '0) && (used_q != UsedW'(RdSlots)) &&
+                          (RdSlots > 1 || window_room);
   assign rd_req_addr_o  = {sline_q, LineLog2'(0)};
   assign rd_req_id_o    = IdW'(iss_slot_q);
   assign rd_fire        = rd_req_valid_o && rd_req_ready_i;
@@ -173,7 +177,11 @@ module kmt_dma #(
   assign wr_req_valid_o = act_q && (wleft_q != '0) && data_ready && !out_full;
   assign wr_fire        = wr_req_valid_o && wr_req_ready_i;
   assign need           = wr_fire ? need_next : need_now;
-  assign consume        = act_q && (op_q == OpCopy) && slot_valid_q[cons_slot_q] &&
+  // need never falls, so a line read while consumed_q < need_now can enter
+  // the window when it comes.
+  assign window_room    = kmt_arith_pkg::lt(64'(consumed_q), 64'(need_now));
+  assign consume        = (RdSlots == 1) ? rd_rsp_valid_i :
+                          act_q && (op_q == OpCopy) && slot_valid_q[cons_slot_q] &&
                           kmt_arith_pkg::lt(64'(consumed_q), 64'(need));
 
   // Window: hi_q is the newest source line taken, lo_q the one before it.
@@ -293,8 +301,16 @@ module kmt_dma #(
       slot_q[rsp_slot] <= rd_rsp_data_i;
     end
     if (consume) begin
-      hi_q <= slot_q[cons_slot_q];
+      hi_q <= (RdSlots == 1) ? rd_rsp_data_i : slot_q[cons_slot_q];
       lo_q <= hi_q;
+    end
+  end
+
+  // RdSlots = 1: a line that comes is one the window can take.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else if (RdSlots == 1 && rd_rsp_valid_i) begin
+      assert (act_q && op_q == OpCopy && kmt_arith_pkg::lt(64'(consumed_q), 64'(need)));
     end
   end
 

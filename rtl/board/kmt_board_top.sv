@@ -194,7 +194,6 @@ module kmt_board_top #(
 
   // ---------------------------------------------------------------- VRAM
   kmt_board_vram #(
-    .NumBa (1 << kmt_dram_pkg::Ice40BaBits),
     .BaW   (BaW),
     .RowW  (RowW),
     .ColW  (ColW),

@@ -2,10 +2,12 @@
 // served by on-chip RAM (SPRAM on the UP5K, block RAM on the HX8K).
 //
 // It behaves as the DRAM the controller was built for, with the ice40
-// preset's fixed timing: ACT opens a row per bank (PRE, PREA, REF and REFB
-// need nothing from a static RAM); a RD in cycle t returns the line in cycle
-// t + 2 (CL = 2); write data comes the cycle after its WR (what the
-// controller does) and is written with its byte strobe. A line's place is
+// preset's fixed timing. A RD or WR carries the bank's open row (kmt_mc
+// drives it on dram_row_o for checking), so the RAM keeps no row state:
+// ACT, PRE, PREA, REF and REFB need nothing from it. A RD in cycle t
+// returns the line in cycle t + 2 (CL = 2); write data comes the cycle
+// after its WR (what the controller does) and is written with its byte
+// strobe. A line's place is
 // {row, bank, column}; with fewer than 2^(RowW+BaW+ColW) lines of RAM
 // (AddrW smaller) the upper bits are ignored and VRAM repeats.
 //
@@ -17,7 +19,6 @@
 `default_nettype none
 
 module kmt_board_vram #(
-  parameter int unsigned NumBa = 2,   // banks
   parameter int unsigned BaW   = 1,
   parameter int unsigned RowW  = 9,
   parameter int unsigned ColW  = 4,
@@ -39,12 +40,11 @@ module kmt_board_vram #(
   output logic [DataW-1:0] rdata_o
 );
 
-  logic [RowW-1:0]  open_row_q [NumBa];
   logic [LineW-1:0] line, line_q;
   logic             rd_q, rvalid_q;
   logic [AddrW-1:0] addr;
 
-  assign line = {open_row_q[ba_i], ba_i, col_i};
+  assign line = {row_i, ba_i, col_i};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -56,12 +56,8 @@ module kmt_board_vram #(
     end
   end
 
-  // Open rows and the address of the last RD or WR: no reset (a row is
-  // opened before it is used).
+  // The address of the last RD or WR: no reset.
   always_ff @(posedge clk_i) begin
-    if (cmd_i == kmt_dram_pkg::CmdAct) begin
-      open_row_q[ba_i] <= row_i;
-    end
     if (cmd_i == kmt_dram_pkg::CmdRd || cmd_i == kmt_dram_pkg::CmdWr) begin
       line_q <= line;
     end
