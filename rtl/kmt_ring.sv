@@ -435,7 +435,7 @@ module kmt_ring #(
     endcase
   end
 
-  logic complete_run, yield_block, yield_park, halt_cur;
+  logic yield_block, yield_park, halt_cur;
   logic [PosW-1:0] ur_next, uw_next;
 
   assign ur_next        = ur_c + PosW'(cmd_bytes);
@@ -500,8 +500,6 @@ module kmt_ring #(
                    !kmt_arith_pkg::lt(upd_value_i, value);
       end
     endcase
-    complete_run = complete;  // RPTR and RING_COMPLETED move even if a RESET comes with it
-
     if (complete) begin
       state_d = StCollect;
     end
@@ -530,13 +528,7 @@ module kmt_ring #(
         yield_park = 1'b1;
       end
     end
-    if (yield) begin
-      cur_d       = other;
-      state_d     = StCollect;
-      k_d         = '0;
-      buf_valid_d = 1'b0;
-      fdisc_d     = fpend_d;
-    end
+    if (yield) cur_d = other;
 
     // Register writes of ring h (the rings' registers: below).
     // A halted ring ignores the doorbell; a bad pointer is not taken.
@@ -544,17 +536,9 @@ module kmt_ring #(
       h_halt = 1'b1;
       h_err  = kmt_regs_pkg::RingErrBadPointer;
     end
-    if (reset_cur) begin
-      state_d     = StCollect;
-      k_d         = '0;
-      buf_valid_d = 1'b0;
-      fdisc_d     = fpend_d;
-      c_halt      = 1'b0;
-      complete    = 1'b0;
-      prb_d       = 1'b0;
-    end
     if (reset_now) begin
       h_halt = 1'b0;
+      if (reset_cur) c_halt = 1'b0;
     end
     if (enable_rise && (reset_now || !halted_h)) begin
       if (ring_bad) begin
@@ -566,7 +550,9 @@ module kmt_ring #(
       end
     end
     halt_cur = c_halt || (h_halt && h == cur);
-    if (halt_cur) begin
+    // The parser drops what it holds of the current ring's command: it moves
+    // to another ring, or the ring is reset or halts.
+    if (yield || reset_cur || halt_cur) begin
       state_d     = StCollect;
       k_d         = '0;
       buf_valid_d = 1'b0;
@@ -596,7 +582,7 @@ module kmt_ring #(
         if (state_q == StExec && cmd_err == kmt_regs_pkg::RingErrNone && op == kmt_regs_pkg::CpOpWait) begin
           wait_fence_d[x*IdxW +: IdxW] = fence16[IdxW-1:0];
         end
-        if (complete_run) begin
+        if (complete) begin   // RPTR and RING_COMPLETED move even if a RESET comes with it
           ur_d[x*PosW +: PosW]   = ur_next;
           // An incrementer a ring: each counter's flops then pack with
           // their adder on the iCE40.
