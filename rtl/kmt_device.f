@@ -11,6 +11,7 @@ rtl/kmt_arith_pkg.sv
 rtl/kmt_regs_pkg.sv
 rtl/mc/kmt_mc_gaps.sv
 rtl/kmt_fifo.sv
+rtl/kmt_counter.sv
 rtl/mc/kmt_mc_addr_map.sv
 rtl/mc/kmt_mc_arb.sv
 rtl/mc/kmt_mc_bank.sv

@@ -32,7 +32,10 @@
 // cycle later); McWdataBram puts the controller's write-data buffer in block
 // RAM however few entries it has; SharedRings builds the rings as one
 // kmt_ring whose fetcher and parser serve them all, one command at a time
-// (kmt_ring NumCtx: a ring that cannot go on gives way to the next).
+// (kmt_ring NumCtx: a ring that cannot go on gives way to the next);
+// Ice40Dsp keeps the 32-bit counters (RING_COMPLETED, FENCE_SIGNALS,
+// FENCE_REWINDS, FENCE_WB_COUNT, FENCE_ERRORS, HOST_ERRORS) in the iCE40
+// UP5K's SB_MAC16 blocks (kmt_counter), one block each.
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -56,6 +59,7 @@ module kmt_device #(
   parameter bit          IrqOutReg    = 1'b0,
   parameter bit          McWdataBram  = 1'b0,
   parameter bit          SharedRings  = 1'b0,
+  parameter bit          Ice40Dsp     = 1'b0,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -239,7 +243,8 @@ module kmt_device #(
     .VramLog2     (VramLog2),
     .DataW          (DataW),
     .TimingWritable (TimingWritable),
-    .AddrNarrow     (AddrNarrow)
+    .AddrNarrow     (AddrNarrow),
+    .Ice40Dsp       (Ice40Dsp)
   ) u_regs (
     .clk_i,
     .rst_ni,
@@ -328,7 +333,8 @@ module kmt_device #(
       .VramLog2   (VramLog2),
       .DataW      (DataW),
       .AddrNarrow (AddrNarrow),
-      .NumCtx     (NumRings)
+      .NumCtx     (NumRings),
+      .Ice40Dsp   (Ice40Dsp)
     ) u_ring (
       .clk_i,
       .rst_ni,
@@ -400,7 +406,8 @@ module kmt_device #(
         .VramLog2   (VramLog2),
         .DataW      (DataW),
         .AddrNarrow (AddrNarrow),
-        .NumCtx     (1)
+        .NumCtx     (1),
+        .Ice40Dsp   (Ice40Dsp)
       ) u_ring (
         .clk_i,
         .rst_ni,
@@ -526,7 +533,8 @@ module kmt_device #(
     .VramLog2  (VramLog2),
     .DataW     (DataW),
     .WbDepth   (WbDepth),
-    .IdW       (McIdW)
+    .IdW       (McIdW),
+    .Ice40Dsp  (Ice40Dsp)
   ) u_fence_engine (
     .clk_i,
     .rst_ni,

@@ -37,6 +37,7 @@ module kmt_fence_engine #(
   parameter int unsigned DataW     = 512,
   parameter int unsigned WbDepth   = 8,
   parameter int unsigned IdW       = 4,
+  parameter bit          Ice40Dsp  = 1'b0,   // the 32-bit counters in SB_MAC16 blocks (kmt_counter)
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   localparam int unsigned NumReq   = NumRings + 1,
   localparam int unsigned ReqW     = (NumReq > 1) ? $clog2(NumReq) : 1,
@@ -314,7 +315,21 @@ module kmt_fence_engine #(
   assign rec_crit_o  = e_crit_q[head_q];
 
   // ---------------------------------------------------------------- flops
-  logic [31:0] signal_count_q, rewind_count_q, wb_count_q, wb_errors_q;
+  logic [31:0] wb_errors_q;
+
+  // FENCE_SIGNALS, FENCE_REWINDS, FENCE_WB_COUNT.
+  logic [2:0] count_carry;
+  kmt_counter #(.Ice40Dsp(Ice40Dsp)) u_signal_count (
+    .clk_i, .rst_ni, .inc_i(b_signal), .count_o(signal_count_o), .carry_o(count_carry[0])
+  );
+  kmt_counter #(.Ice40Dsp(Ice40Dsp)) u_rewind_count (
+    .clk_i, .rst_ni, .inc_i(b_rewind), .count_o(rewind_count_o), .carry_o(count_carry[1])
+  );
+  kmt_counter #(.Ice40Dsp(Ice40Dsp)) u_wb_count (
+    .clk_i, .rst_ni, .inc_i(wb_rsp_valid_i), .count_o(wb_count_o), .carry_o(count_carry[2])
+  );
+  logic unused_count_carry;
+  assign unused_count_carry = ^count_carry;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -336,9 +351,6 @@ module kmt_fence_engine #(
       c_crit_q       <= 1'b0;
       c_ring_q       <= '0;
       crit_q         <= '0;
-      signal_count_q <= '0;
-      rewind_count_q <= '0;
-      wb_count_q     <= '0;
       wb_errors_q    <= '0;
       head_q         <= '0;
       tail_q         <= '0;
@@ -378,12 +390,6 @@ module kmt_fence_engine #(
       if (crit_we_i) begin
         crit_q[crit_fence_i] <= crit_set_i;
       end
-      if (b_signal) begin
-        signal_count_q <= signal_count_q + 32'd1;
-      end
-      if (b_rewind) begin
-        rewind_count_q <= rewind_count_q + 32'd1;
-      end
 
       // Write-back queue.
       if (push) begin
@@ -402,7 +408,6 @@ module kmt_fence_engine #(
       iss_left_q <= iss_left_q + WbCntW'(push) - WbCntW'(iss_step);
       if (wb_rsp_valid_i) begin
         e_acked_q[ack_idx] <= 1'b1;
-        wb_count_q         <= wb_count_q + 32'd1;
       end
       if (retire) begin
         head_q <= wb_next(head_q);
@@ -431,9 +436,6 @@ module kmt_fence_engine #(
 
   assign init_o         = init_q;
   assign busy_o         = init_q || a_valid_q || c_sig_q || c_rd_q || (wbq_count_q != '0);
-  assign signal_count_o = signal_count_q;
-  assign rewind_count_o = rewind_count_q;
-  assign wb_count_o     = wb_count_q;
   assign wb_errors_o    = wb_errors_q;
   assign wb_error_o     = push && wb_enable_i && !page_ok;
 

@@ -37,6 +37,7 @@ module kmt_regs #(
   // constant timing lets synthesis fold the controller's gap arithmetic).
   parameter bit          TimingWritable = 1'b1,
   parameter bit          AddrNarrow     = 1'b0,
+  parameter bit          Ice40Dsp       = 1'b0,   // the error counters in SB_MAC16 blocks (kmt_counter)
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned LineLog2 = $clog2(DataW / 8),
@@ -146,9 +147,10 @@ module kmt_regs #(
   logic             overflow_q, overflow_d;
   logic             ring_error_q, ring_error_d;
   logic [31:0]      cycle_hi_q, cycle_hi_d;
-  logic [31:0]      fence_errors_q, fence_errors_d;   // the host's fence errors and the write-back's
+  logic [31:0]      fence_errors_q;   // the host's fence errors and the write-back's
   logic             fence_err;
-  logic [31:0]      host_errors_q, host_errors_d;
+  logic [31:0]      host_errors_q;
+  logic             host_err;
   logic [31:0]      coalesce_q, coalesce_d;
   logic [63:12]     wb_base_q, wb_base_d;     // as read; AddrNarrow: see g_narrow
   logic             wb_enable_q, wb_enable_d;
@@ -261,7 +263,7 @@ module kmt_regs #(
     ring_error_d   = ring_error_q || (ring_halt_i != '0);
     cycle_hi_d     = cycle_hi_q;
     fence_err      = 1'b0;
-    host_errors_d  = host_errors_q;
+    host_err       = 1'b0;
     coalesce_d     = coalesce_q;
     wb_base_d      = wb_base_q;
     wb_enable_d    = wb_enable_q;
@@ -386,7 +388,7 @@ module kmt_regs #(
                   rsp_valid_d = 1'b0;
                   state_d     = StMem;
                 end else begin
-                  host_errors_d = host_errors_q + 32'd1;
+                  host_err      = 1'b1;
                   vram_addr_d   = vram_addr_inc;
                 end
               end
@@ -443,7 +445,7 @@ module kmt_regs #(
                   rsp_valid_d = 1'b0;
                   state_d     = StMem;
                 end else begin
-                  host_errors_d = host_errors_q + 32'd1;
+                  host_err      = 1'b1;
                   vram_addr_d   = vram_addr_inc;
                 end
               end
@@ -494,10 +496,20 @@ module kmt_regs #(
       default: state_d = StIdle;
     endcase
 
-    // FENCE_ERRORS: the host's bad fence indices and the write-back's pages
-    // outside VRAM, in one counter (up to two a cycle).
-    fence_errors_d = fence_errors_q + 32'({fence_err && wb_error_i, fence_err ^ wb_error_i});
   end
+
+  // FENCE_ERRORS: the host's bad fence indices and the write-back's pages
+  // outside VRAM, in one counter (up to two a cycle). HOST_ERRORS.
+  logic [1:0] err_carry;
+  kmt_counter #(.IncW(2), .Ice40Dsp(Ice40Dsp)) u_fence_errors (
+    .clk_i, .rst_ni, .inc_i({fence_err && wb_error_i, fence_err ^ wb_error_i}),
+    .count_o(fence_errors_q), .carry_o(err_carry[0])
+  );
+  kmt_counter #(.Ice40Dsp(Ice40Dsp)) u_host_errors (
+    .clk_i, .rst_ni, .inc_i(host_err), .count_o(host_errors_q), .carry_o(err_carry[1])
+  );
+  logic unused_err_carry;
+  assign unused_err_carry = ^err_carry;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -514,8 +526,6 @@ module kmt_regs #(
       overflow_q     <= 1'b0;
       ring_error_q   <= 1'b0;
       cycle_hi_q     <= '0;
-      fence_errors_q <= '0;
-      host_errors_q  <= '0;
       coalesce_q     <= '0;
       wb_enable_q    <= 1'b0;
       per_bank_q     <= 1'b0;
@@ -536,8 +546,6 @@ module kmt_regs #(
       overflow_q     <= overflow_d;
       ring_error_q   <= ring_error_d;
       cycle_hi_q     <= cycle_hi_d;
-      fence_errors_q <= fence_errors_d;
-      host_errors_q  <= host_errors_d;
       coalesce_q     <= coalesce_d;
       wb_enable_q    <= wb_enable_d;
       per_bank_q     <= per_bank_d;

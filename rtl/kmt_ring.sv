@@ -86,6 +86,7 @@ module kmt_ring #(
   parameter int unsigned DataW     = 512,
   parameter bit          AddrNarrow = 1'b0,
   parameter int unsigned NumCtx    = 1,     // rings served by this parser
+  parameter bit          Ice40Dsp  = 1'b0,  // RING_COMPLETED in SB_MAC16 blocks (kmt_counter)
   localparam int unsigned CtxW     = (NumCtx > 1) ? $clog2(NumCtx) : 1,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   localparam int unsigned LineLog2 = $clog2(DataW / 8),
@@ -214,7 +215,7 @@ module kmt_ring #(
   logic [NumCtx*4-1:0]    error_q, error_d;
   logic [NumCtx*8-1:0]    err_op_q, err_op_d;
   logic [NumCtx*IdxW-1:0] wait_fence_q, wait_fence_d;  // a WAIT runs only with a fence below NumFences
-  logic [NumCtx*32-1:0]   completed_q, completed_d;
+  logic [NumCtx*32-1:0]   completed_q;
   logic [NumCtx*PosW-1:0] uw_q, uw_d, ur_q, ur_d;
   // Shared rings only (constant 0 with NumCtx = 1): a WAIT parked, an update
   // of its fence seen since, a command waiting for a doorbell.
@@ -571,7 +572,6 @@ module kmt_ring #(
     error_d      = error_q;
     err_op_d     = err_op_q;
     wait_fence_d = wait_fence_q;
-    completed_d  = completed_q;
     uw_d         = uw_q;
     ur_d         = ur_q;
     parked_d     = parked_q;
@@ -584,9 +584,6 @@ module kmt_ring #(
         end
         if (complete) begin   // RPTR and RING_COMPLETED move even if a RESET comes with it
           ur_d[x*PosW +: PosW]   = ur_next;
-          // An incrementer a ring: each counter's flops then pack with
-          // their adder on the iCE40.
-          completed_d[x*32 +: 32] = completed_q[x*32 +: 32] + 32'd1;
           parked_d[x]            = 1'b0;
           wake_d[x]              = 1'b0;
         end
@@ -630,6 +627,18 @@ module kmt_ring #(
     end
   end
 
+  // RING_COMPLETED: a counter a ring (a shared incrementer would keep
+  // each count's flops apart from its adder on the iCE40).
+  logic [NumCtx-1:0] completed_carry;
+  for (genvar x = 0; x < NumCtx; x++) begin : g_completed
+    kmt_counter #(.Ice40Dsp(Ice40Dsp)) u_completed (
+      .clk_i, .rst_ni, .inc_i(complete && cur == CtxW'(x)),
+      .count_o(completed_q[x*32 +: 32]), .carry_o(completed_carry[x])
+    );
+  end
+  logic unused_completed_carry;
+  assign unused_completed_carry = ^completed_carry;
+
   // ---------------------------------------------------------------- flops
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -641,7 +650,6 @@ module kmt_ring #(
       error_q      <= '0;   // RingErrNone
       err_op_q     <= '0;
       wait_fence_q <= '0;
-      completed_q  <= '0;
       uw_q         <= '0;
       ur_q         <= '0;
       k_q          <= '0;
@@ -663,7 +671,6 @@ module kmt_ring #(
       error_q      <= error_d;
       err_op_q     <= err_op_d;
       wait_fence_q <= wait_fence_d;
-      completed_q  <= completed_d;
       uw_q         <= uw_d;
       ur_q         <= ur_d;
       k_q          <= k_d;

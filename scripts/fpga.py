@@ -6,7 +6,7 @@
 For each part: yosys (synth_ice40) -> nextpnr-ice40 -> icepack -> icetime, on rtl/board/kmt_board_top.sv
 (rtl/kmt_device.f + rtl/board/kmt_board.f) with the part's pins (rtl/board/<part>.pcf). Writes, under DIR
 (default: build/fpga), <part>/kmt_board_top.{json,asc,bin} and the tool logs, and report.txt / report.json
-with one row per part: LUT4, DFF, logic cells, block RAMs, SPRAMs, nextpnr's Fmax, icetime's estimate and
+with one row per part: LUT4, DFF, logic cells, block RAMs, SPRAMs, DSP blocks, nextpnr's Fmax, icetime's estimate and
 the bitstream size. Exit status 1 if a part does not fit (nextpnr fails or no bitstream) or cannot run at its
 board clock (Fmax below 12 MHz); timing above that is reported, not enforced.
 """
@@ -29,16 +29,17 @@ PARTS = {
         "board": "iCEBreaker (iCE40UP5K-SG48)",
         "nextpnr": ["--up5k", "--package", "sg48"],
         "icetime": ["-d", "up5k", "-P", "sg48"],
-        "lc_total": 5280, "ebr_total": 30, "spram_total": 4,
+        "lc_total": 5280, "ebr_total": 30, "spram_total": 4, "dsp_total": 8,
         # VRAM: the four SPRAMs, 16 K lines of 8 bytes (128 KiB). LEDR_N and LEDG_N light on low.
-        "params": {"VramAw": 14, "LedActiveLow": 5},
+        # The 32-bit counters and the timebase's low half in the eight DSP blocks.
+        "params": {"VramAw": 14, "LedActiveLow": 5, "Ice40Dsp": 1},
         "synth": ["-spram"],
     },
     "hx8k": {
         "board": "iCE40-HX8K breakout (iCE40HX8K-CT256)",
         "nextpnr": ["--hx8k", "--package", "ct256"],
         "icetime": ["-d", "hx8k", "-P", "ct256"],
-        "lc_total": 7680, "ebr_total": 32, "spram_total": 0,
+        "lc_total": 7680, "ebr_total": 32, "spram_total": 0, "dsp_total": 0,
         # VRAM: 8 block RAMs, 512 lines of 8 bytes (4 KiB), repeated over the preset's 128 KiB
         # (the device's own RAMs take 21 of the other 24).
         "params": {"VramAw": 9, "LedActiveLow": 0},
@@ -72,6 +73,7 @@ def build(part, out, seed, overrides):
         (d / old).unlink(missing_ok=True)
     r = {"part": part, "board": cfg["board"], "fits": False, "lc_total": cfg["lc_total"],
          "lut4_total": cfg["lc_total"], "ebr_total": cfg["ebr_total"], "spram_total": cfg["spram_total"],
+         "dsp_total": cfg["dsp_total"],
          "seconds": {}}
     params = {**cfg["params"], **overrides}
     r["params"] = params
@@ -95,12 +97,14 @@ def build(part, out, seed, overrides):
          "--freq", str(BOARD_MHZ), "--timing-allow-fail", "--seed", str(seed), "--asc", "kmt_board_top.asc",
          "-l", "nextpnr.log", "-q"], d / "nextpnr.out", d)
     log = (d / "nextpnr.log").read_text() if (d / "nextpnr.log").exists() else ""
-    for kind, key in (("ICESTORM_LC", "lc"), ("ICESTORM_RAM", "ebr"), ("ICESTORM_SPRAM", "spram")):
+    for kind, key in (("ICESTORM_LC", "lc"), ("ICESTORM_RAM", "ebr"), ("ICESTORM_SPRAM", "spram"),
+                      ("ICESTORM_DSP", "dsp")):
         m = re.findall(rf"{kind}:\s+(\d+)/\s*(\d+)", log)
         if m:
             r[key] = int(m[-1][0])
     r.setdefault("ebr", 0)
     r.setdefault("spram", 0)
+    r.setdefault("dsp", 0)
     fmax = re.findall(r"Max frequency for clock\s+'[^']*':\s+([\d.]+) MHz", log)
     if fmax:
         r["fmax_mhz"] = float(fmax[-1])
@@ -128,7 +132,7 @@ def build(part, out, seed, overrides):
 
 
 def table(rows):
-    head = ["part", "LUT4", "DFF", "LCs", "EBR", "SPRAM", "Fmax (nextpnr)", "icetime", "bitstream", "fits"]
+    head = ["part", "LUT4", "DFF", "LCs", "EBR", "SPRAM", "DSP", "Fmax (nextpnr)", "icetime", "bitstream", "fits"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         def num(k, total=None):
@@ -137,7 +141,7 @@ def table(rows):
             return f"{r[k]}/{total}" if total is not None else str(r[k])
         lines.append("| " + " | ".join([
             r["part"], num("lut4"), num("dff"), num("lc", r["lc_total"]), num("ebr", r["ebr_total"]),
-            num("spram", r["spram_total"]),
+            num("spram", r["spram_total"]), num("dsp", r["dsp_total"]),
             f"{r['fmax_mhz']:.2f} MHz" if "fmax_mhz" in r else "-",
             f"{r['icetime_mhz']:.2f} MHz" if "icetime_mhz" in r else "-",
             f"{r['bitstream_bytes']} B" if "bitstream_bytes" in r else "-",

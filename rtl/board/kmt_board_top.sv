@@ -35,7 +35,8 @@ module kmt_board_top #(
   parameter int unsigned McRespDepth  = 2,
   parameter int unsigned WbDepth      = 1,
   parameter int unsigned DmaRdSlots   = 1,
-  parameter bit          SharedRings  = 1'b1   // the rings share one fetcher and parser (kmt_ring NumCtx)
+  parameter bit          SharedRings  = 1'b1,  // the rings share one fetcher and parser (kmt_ring NumCtx)
+  parameter bit          Ice40Dsp     = 1'b0   // UP5K: counters in its SB_MAC16 blocks (kmt_counter)
 ) (
   input  logic clk_i,
   input  logic rst_ni,
@@ -78,15 +79,17 @@ module kmt_board_top #(
   assign rst_n = rst_sync_q[1];
 
   // ---------------------------------------------------------------- timebase
+  // The timebase: the low half a counter that may live in a DSP block, the
+  // high half counting its wraps.
   logic [63:0] timebase_q;
+  logic        tb_wrap, tb_carry_hi;
 
-  always_ff @(posedge clk_i or negedge rst_n) begin
-    if (!rst_n) begin
-      timebase_q <= '0;
-    end else begin
-      timebase_q <= timebase_q + 64'd1;
-    end
-  end
+  kmt_counter #(.Ice40Dsp(Ice40Dsp)) u_timebase_lo (
+    .clk_i, .rst_ni(rst_n), .inc_i(1'b1), .count_o(timebase_q[31:0]), .carry_o(tb_wrap)
+  );
+  kmt_counter u_timebase_hi (
+    .clk_i, .rst_ni(rst_n), .inc_i(tb_wrap), .count_o(timebase_q[63:32]), .carry_o(tb_carry_hi)
+  );
 
   // ---------------------------------------------------------------- host link
   logic          host_req_valid, host_req_ready, host_req_write;
@@ -142,7 +145,8 @@ module kmt_board_top #(
     .McRespDepth  (McRespDepth),
     .WbDepth      (WbDepth),
     .DmaRdSlots   (DmaRdSlots),
-    .SharedRings  (SharedRings)
+    .SharedRings  (SharedRings),
+    .Ice40Dsp     (Ice40Dsp)
   ) u_device (
     .clk_i,
     .rst_ni             (rst_n),
@@ -219,7 +223,7 @@ module kmt_board_top #(
   assign led_alive_o = timebase_q[23] ^ LedActiveLow[2];
 
   logic unused_outputs;
-  assign unused_outputs = ^{quiet, wake, irq_wake, dram_cmd_valid, dram_bg,
+  assign unused_outputs = ^{tb_carry_hi, quiet, wake, irq_wake, dram_cmd_valid, dram_bg,
                             prb_fetch_valid, prb_fetch_fence, prb_fetch_value,
                             prb_upd_valid, prb_upd_fence, prb_upd_value, prb_upd_src, prb_upd_ring,
                             prb_wb_valid, prb_wb_fence, prb_wb_value, prb_wb_src, prb_wb_ring,
