@@ -113,16 +113,19 @@ module kmt_dma #(
 
   // The granted command and its geometry.
   logic [1:0]          g_op;
-  logic [VramLog2-1:0] g_dst, g_src, g_dend, g_send;
+  logic [VramLog2-1:0] g_dst, g_src;
   logic [CntW-1:0]     g_count;
+  logic [CntW:0]       g_dspan, g_sspan;
 
   assign g_op    = cmd_op_i[gnt_idx*2 +: 2];
   assign g_dst   = cmd_dst_i[gnt_idx*VramLog2 +: VramLog2];
   assign g_src   = cmd_src_i[gnt_idx*VramLog2 +: VramLog2];
   assign g_count = cmd_count_i[gnt_idx*CntW +: CntW];
-  // Last word's address (count >= 4, and the range lies in VRAM).
-  assign g_dend  = g_dst + VramLog2'(g_count) - VramLog2'(4);
-  assign g_send  = g_src + VramLog2'(g_count) - VramLog2'(4);
+  // The last word's place counted from the start of the first line (count
+  // >= 4): as the range lies in VRAM, its line minus the first line is this
+  // span's line, and its word in the line the span's word.
+  assign g_dspan = (CntW+1)'(g_dst[LineLog2-1:0]) + (CntW+1)'(g_count) - (CntW+1)'(4);
+  assign g_sspan = (CntW+1)'(g_src[LineLog2-1:0]) + (CntW+1)'(g_count) - (CntW+1)'(4);
 
   // ---------------------------------------------------------------- state
   logic [1:0]       op_q;
@@ -248,14 +251,13 @@ module kmt_dma #(
         ring_q     <= gnt_idx;
         dline_q    <= g_dst[VramLog2-1:LineLog2];
         sline_q    <= g_src[VramLog2-1:LineLog2];
-        wleft_q    <= LCntW'(g_dend[VramLog2-1:LineLog2]) - LCntW'(g_dst[VramLog2-1:LineLog2]) + LCntW'(1);
-        rleft_q    <= (g_op == OpCopy) ?
-                      LCntW'(g_send[VramLog2-1:LineLog2]) - LCntW'(g_src[VramLog2-1:LineLog2]) + LCntW'(1) : '0;
-        nsrc_q     <= LCntW'(g_send[VramLog2-1:LineLog2]) - LCntW'(g_src[VramLog2-1:LineLog2]) + LCntW'(1);
+        wleft_q    <= LCntW'(g_dspan >> LineLog2) + LCntW'(1);
+        rleft_q    <= (g_op == OpCopy) ? LCntW'(g_sspan >> LineLog2) + LCntW'(1) : '0;
+        nsrc_q     <= LCntW'(g_sspan >> LineLog2) + LCntW'(1);
         written_q  <= '0;
         consumed_q <= '0;
         dfirst_w_q <= g_dst[LineLog2-1:2];
-        dlast_w_q  <= g_dend[LineLog2-1:2];
+        dlast_w_q  <= g_dspan[LineLog2-1:2];
         delta_q    <= g_src[LineLog2-1:2] - g_dst[LineLog2-1:2];
         ahead_q    <= g_src[LineLog2-1:2] > g_dst[LineLog2-1:2];
         first_q    <= 1'b1;
@@ -324,7 +326,7 @@ module kmt_dma #(
 
   // Word offsets come from the low bits; a count of the whole VRAM wraps to 0.
   logic unused_bits;
-  assign unused_bits = ^{rd_rsp_id_i, wr_rsp_id_i, g_dend[1:0], g_send, g_count};
+  assign unused_bits = ^{rd_rsp_id_i, wr_rsp_id_i, g_dspan[1:0], g_sspan[LineLog2-1:0]};
 
 endmodule
 
