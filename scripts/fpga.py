@@ -33,7 +33,7 @@ PARTS = {
         # VRAM: the four SPRAMs, 16 K lines of 8 bytes (128 KiB). LEDR_N and LEDG_N light on low.
         # The 32-bit counters and the timebase's low half in the eight DSP blocks.
         "params": {"VramAw": 14, "LedActiveLow": 5, "Ice40Dsp": 1},
-        "synth": ["-spram"],
+        "synth": ["-spram", "-dff"],
     },
     "hx8k": {
         "board": "iCE40-HX8K breakout (iCE40HX8K-CT256)",
@@ -43,7 +43,7 @@ PARTS = {
         # VRAM: 8 block RAMs, 512 lines of 8 bytes (4 KiB), repeated over the preset's 128 KiB
         # (the device's own RAMs take 21 of the other 24).
         "params": {"VramAw": 9, "LedActiveLow": 0},
-        "synth": [],
+        "synth": ["-dff"],
     },
 }
 
