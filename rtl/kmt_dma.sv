@@ -126,14 +126,19 @@ module kmt_dma #(
   // span's line, and its word in the line the span's word.
   assign g_dspan = (CntW+1)'(g_dst[LineLog2-1:0]) + (CntW+1)'(g_count) - (CntW+1)'(4);
   assign g_sspan = (CntW+1)'(g_src[LineLog2-1:0]) + (CntW+1)'(g_count) - (CntW+1)'(4);
+  // Source lines, and whether the source's word offset is past the destination's.
+  logic [LCntW-1:0] g_nsrc;
+  logic             g_ahead;
+  assign g_nsrc  = LCntW'(g_sspan >> LineLog2) + LCntW'(1);
+  assign g_ahead = g_src[LineLog2-1:2] > g_dst[LineLog2-1:2];
 
   // ---------------------------------------------------------------- state
   logic [1:0]       op_q;
   logic [RingW-1:0] ring_q;
   logic [LineW-1:0] dline_q, sline_q;
-  logic [LCntW-1:0] wleft_q, rleft_q, nsrc_q, written_q, consumed_q;
+  logic [LCntW-1:0] wleft_q, rleft_q, nsrc_q, need_q, consumed_q;
   logic [WordW-1:0] dfirst_w_q, dlast_w_q, delta_q;
-  logic             ahead_q, first_q;
+  logic             capped_q, first_q;
   // FILL's pattern (low word) or TIMESTAMP's value: one register, the op tells.
   logic [63:0]      fill_q;
   logic [DataW-1:0] lo_q, hi_q;
@@ -161,19 +166,19 @@ module kmt_dma #(
   assign rsp_slot = rd_rsp_id_i[SlotW-1:0];
 
   // ---------------------------------------------------------------- writes
-  logic [LCntW-1:0] need_now, need_next, need, ahead_w;
-  logic             data_ready, wr_fire, consume, clipped, out_full;
+  logic [LCntW-1:0] need_now, need_next, need;
+  logic             data_ready, wr_fire, consume, out_full;
   logic [DataW-1:0] lo_src, copy_data;
   logic [2*DataW-1:0] window;
 
-  function automatic logic [LCntW-1:0] min2(input logic [LCntW-1:0] a, input logic [LCntW-1:0] b);
-    min2 = kmt_arith_pkg::lt(64'(a), 64'(b)) ? a : b;
-  endfunction
-
-  // Source lines that must be in the window for destination line `written`.
-  assign ahead_w    = LCntW'(ahead_q);
-  assign need_now   = min2(written_q + LCntW'(1) + ahead_w, nsrc_q);
-  assign need_next  = min2(written_q + LCntW'(2) + ahead_w, nsrc_q);
+  // Source lines that must be in the window for the next destination line,
+  // w lines written: min(w + 1 + ahead, nsrc), ahead = 1 when the source's
+  // word offset is past the destination's. It is kept (need_q) rather than
+  // computed: it starts at min(1 + ahead, nsrc) and goes up by one with
+  // each line written until it reaches nsrc. capped_q: w + 1 + ahead has
+  // passed nsrc (the last source line is already in the window's top half).
+  assign need_now   = need_q;
+  assign need_next  = (need_q == nsrc_q) ? nsrc_q : need_q + LCntW'(1);
   assign data_ready = (op_q != OpCopy) || (consumed_q == need_now);
   assign out_full   = (out_q[ring_q] == '1);
 
@@ -190,8 +195,7 @@ module kmt_dma #(
   // Window: hi_q is the newest source line taken, lo_q the one before it.
   // When the copy's last source line is the low half of the window (or the
   // offsets agree), it is in hi_q.
-  assign clipped   = consumed_q != (written_q + LCntW'(1) + ahead_w);
-  assign lo_src    = (delta_q == '0 || clipped) ? hi_q : lo_q;
+  assign lo_src    = (delta_q == '0 || capped_q) ? hi_q : lo_q;
   assign window    = {hi_q, lo_src};
   assign copy_data = DataW'(window >> (32 * delta_q));
 
@@ -229,12 +233,12 @@ module kmt_dma #(
       wleft_q      <= '0;
       rleft_q      <= '0;
       nsrc_q       <= '0;
-      written_q    <= '0;
+      need_q       <= '0;
       consumed_q   <= '0;
       dfirst_w_q   <= '0;
       dlast_w_q    <= '0;
       delta_q      <= '0;
-      ahead_q      <= 1'b0;
+      capped_q     <= 1'b0;
       first_q      <= 1'b0;
       fill_q       <= '0;
       slot_valid_q <= '0;
@@ -252,14 +256,14 @@ module kmt_dma #(
         dline_q    <= g_dst[VramLog2-1:LineLog2];
         sline_q    <= g_src[VramLog2-1:LineLog2];
         wleft_q    <= LCntW'(g_dspan >> LineLog2) + LCntW'(1);
-        rleft_q    <= (g_op == OpCopy) ? LCntW'(g_sspan >> LineLog2) + LCntW'(1) : '0;
-        nsrc_q     <= LCntW'(g_sspan >> LineLog2) + LCntW'(1);
-        written_q  <= '0;
+        rleft_q    <= (g_op == OpCopy) ? g_nsrc : '0;
+        nsrc_q     <= g_nsrc;
+        need_q     <= (g_ahead && g_nsrc != LCntW'(1)) ? LCntW'(2) : LCntW'(1);
+        capped_q   <= g_ahead && g_nsrc == LCntW'(1);
         consumed_q <= '0;
         dfirst_w_q <= g_dst[LineLog2-1:2];
         dlast_w_q  <= g_dspan[LineLog2-1:2];
         delta_q    <= g_src[LineLog2-1:2] - g_dst[LineLog2-1:2];
-        ahead_q    <= g_src[LineLog2-1:2] > g_dst[LineLog2-1:2];
         first_q    <= 1'b1;
         fill_q     <= {timebase_i[63:32],
                        (g_op == OpFill) ? cmd_pattern_i[gnt_idx*32 +: 32] : timebase_i[31:0]};
@@ -272,7 +276,8 @@ module kmt_dma #(
       if (wr_fire) begin
         dline_q   <= dline_q + LineW'(1);
         wleft_q   <= wleft_q - LCntW'(1);
-        written_q <= written_q + LCntW'(1);
+        need_q    <= need_next;
+        capped_q  <= capped_q || (need_q == nsrc_q);
         first_q   <= 1'b0;
         if (wleft_q == LCntW'(1)) begin
           act_q <= 1'b0;
