@@ -136,7 +136,8 @@ module kmt_dma #(
   logic [1:0]       op_q;
   logic [RingW-1:0] ring_q;
   logic [LineW-1:0] dline_q, sline_q;
-  logic [LCntW-1:0] wleft_q, rleft_q, nsrc_q, need_q, consumed_q;
+  logic [LCntW-1:0] wleft_q, rleft_q, more_q;
+  logic [1:0]       short_q;
   logic [WordW-1:0] dfirst_w_q, dlast_w_q, delta_q;
   logic             capped_q, first_q;
   // FILL's pattern (low word) or TIMESTAMP's value: one register, the op tells.
@@ -166,31 +167,31 @@ module kmt_dma #(
   assign rsp_slot = rd_rsp_id_i[SlotW-1:0];
 
   // ---------------------------------------------------------------- writes
-  logic [LCntW-1:0] need_now, need_next, need;
-  logic             data_ready, wr_fire, consume, out_full;
+  logic             data_ready, wr_fire, consume, out_full, need_up, short_any;
   logic [DataW-1:0] lo_src, copy_data;
   logic [2*DataW-1:0] window;
 
   // Source lines that must be in the window for the next destination line,
-  // w lines written: min(w + 1 + ahead, nsrc), ahead = 1 when the source's
-  // word offset is past the destination's. It is kept (need_q) rather than
-  // computed: it starts at min(1 + ahead, nsrc) and goes up by one with
-  // each line written until it reaches nsrc. capped_q: w + 1 + ahead has
-  // passed nsrc (the last source line is already in the window's top half).
-  assign need_now   = need_q;
-  assign need_next  = (need_q == nsrc_q) ? nsrc_q : need_q + LCntW'(1);
-  assign data_ready = (op_q != OpCopy) || (consumed_q == need_now);
+  // w lines written: need = min(w + 1 + ahead, nsrc), ahead = 1 when the
+  // source's word offset is past the destination's. It starts at
+  // min(1 + ahead, nsrc) and goes up by one with each line written until it
+  // reaches nsrc. Kept as what it lacks: short_q = need minus the lines
+  // taken into the window (0 to 2: a line is written only with none
+  // short), more_q = nsrc minus need (COPY only; 0 otherwise). capped_q:
+  // w + 1 + ahead has passed nsrc (the last source line is already in the
+  // window's top half).
+  assign need_up    = wr_fire && more_q != '0;        // need goes up with this write
+  assign short_any  = short_q != '0 || need_up;       // need after this cycle's write > lines taken
+  assign data_ready = (op_q != OpCopy) || (short_q == '0);
   assign out_full   = (out_q[ring_q] == '1);
 
   assign wr_req_valid_o = act_q && (wleft_q != '0) && data_ready && !out_full;
   assign wr_fire        = wr_req_valid_o && wr_req_ready_i;
-  assign need           = wr_fire ? need_next : need_now;
-  // need never falls, so a line read while consumed_q < need_now can enter
-  // the window when it comes.
-  assign window_room    = kmt_arith_pkg::lt(64'(consumed_q), 64'(need_now));
+  // need never falls, so a line read while some are short can enter the
+  // window when it comes.
+  assign window_room    = short_q != '0;
   assign consume        = (RdSlots == 1) ? rd_rsp_valid_i :
-                          act_q && (op_q == OpCopy) && slot_valid_q[cons_slot_q] &&
-                          kmt_arith_pkg::lt(64'(consumed_q), 64'(need));
+                          act_q && (op_q == OpCopy) && slot_valid_q[cons_slot_q] && short_any;
 
   // Window: hi_q is the newest source line taken, lo_q the one before it.
   // When the copy's last source line is the low half of the window (or the
@@ -232,9 +233,8 @@ module kmt_dma #(
       sline_q      <= '0;
       wleft_q      <= '0;
       rleft_q      <= '0;
-      nsrc_q       <= '0;
-      need_q       <= '0;
-      consumed_q   <= '0;
+      more_q       <= '0;
+      short_q      <= '0;
       dfirst_w_q   <= '0;
       dlast_w_q    <= '0;
       delta_q      <= '0;
@@ -257,10 +257,10 @@ module kmt_dma #(
         sline_q    <= g_src[VramLog2-1:LineLog2];
         wleft_q    <= LCntW'(g_dspan >> LineLog2) + LCntW'(1);
         rleft_q    <= (g_op == OpCopy) ? g_nsrc : '0;
-        nsrc_q     <= g_nsrc;
-        need_q     <= (g_ahead && g_nsrc != LCntW'(1)) ? LCntW'(2) : LCntW'(1);
+        // need = min(1 + ahead, nsrc), none taken yet.
+        more_q     <= (g_op != OpCopy) ? '0 : g_nsrc - ((g_ahead && g_nsrc != LCntW'(1)) ? LCntW'(2) : LCntW'(1));
+        short_q    <= (g_op != OpCopy) ? 2'd0 : (g_ahead && g_nsrc != LCntW'(1)) ? 2'd2 : 2'd1;
         capped_q   <= g_ahead && g_nsrc == LCntW'(1);
-        consumed_q <= '0;
         dfirst_w_q <= g_dst[LineLog2-1:2];
         dlast_w_q  <= g_dspan[LineLog2-1:2];
         delta_q    <= g_src[LineLog2-1:2] - g_dst[LineLog2-1:2];
@@ -276,15 +276,19 @@ module kmt_dma #(
       if (wr_fire) begin
         dline_q   <= dline_q + LineW'(1);
         wleft_q   <= wleft_q - LCntW'(1);
-        need_q    <= need_next;
-        capped_q  <= capped_q || (need_q == nsrc_q);
+        if (more_q != '0) begin
+          more_q <= more_q - LCntW'(1);
+        end
+        capped_q  <= capped_q || (more_q == '0);
         first_q   <= 1'b0;
         if (wleft_q == LCntW'(1)) begin
           act_q <= 1'b0;
         end
       end
+      if (need_up || consume) begin   // neither in the cycle a command is taken
+        short_q <= short_q + 2'(need_up) - 2'(consume);
+      end
       if (consume) begin
-        consumed_q  <= consumed_q + LCntW'(1);
         cons_slot_q <= slot_next(cons_slot_q);
       end
       used_q <= used_q + UsedW'(rd_fire) - UsedW'(consume);
@@ -317,7 +321,7 @@ module kmt_dma #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
     end else if (RdSlots == 1 && rd_rsp_valid_i) begin
-      assert (act_q && op_q == OpCopy && kmt_arith_pkg::lt(64'(consumed_q), 64'(need)));
+      assert (act_q && op_q == OpCopy && short_any);
     end
   end
 
