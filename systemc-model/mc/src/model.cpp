@@ -46,6 +46,12 @@ struct Channel {
   uint64_t waiting_after = 0;  // ports left requesting after the last visit
   uint64_t wake = 1;           // refresh/scheduler; no command in cycle 0 (the timing loads)
   bool credit_blocked = false;
+  // FR-FCFS: the next command and its cycle (valid: still exact), and what
+  // it was planned with (refresh's blocks, response room).
+  bool plan_valid = false;
+  bool plan_act_block = false, plan_col_block = false, plan_rd_credit = false, plan_wr_credit = false;
+  uint32_t plan_bank_block = 0;
+  Plan plan;
   bool push_pending = false;
   QueueEntry push;
   uint64_t push_cycle = kNever;  // the last cycle in which a request was accepted
@@ -293,12 +299,58 @@ struct McModel::Impl {
     return per_bank_refresh ? k.per_bank.next_change(v, t) : k.all_bank.next_change(v, t);
   }
 
+  // FR-FCFS's plan from cycle t on, with refresh's blocks rc and the room of v.
+  void make_plan(Channel& k, const ChannelView& v, const RefreshControl& rc, uint64_t t) {
+    k.plan = frfcfs_plan(v, rc, t);
+    k.plan_valid = true;
+    k.plan_act_block = rc.act_block;
+    k.plan_col_block = rc.col_block;
+    k.plan_bank_block = rc.bank_block;
+    k.plan_rd_credit = v.rd_credit;
+    k.plan_wr_credit = v.wr_credit;
+    k.credit_blocked = k.plan.credit_blocked;
+  }
+
+  // The channel's wake with a plan made in (or after a command in) cycle t:
+  // the plan's cycle, refresh's next change, and with a hit waiting for
+  // response room, the next response leaving.
+  void plan_wake(Channel& k, const ChannelView& v, uint64_t t) {
+    k.wake = std::max(t + 1, std::min(k.plan.at, refresh_next(k, v, t)));
+    if (k.credit_blocked) k.wake = std::min(k.wake, std::max(t + 1, std::min(k.rd.visible(), k.wack.visible())));
+  }
+
+  // FR-FCFS by plan: in a cycle in which the plan's assumptions hold, its
+  // command goes at its cycle and nothing before; otherwise a new plan from
+  // this cycle. After a command, the plan for the cycles after it.
+  void frfcfs_step(Channel& k, const ChannelView& v, const RefreshControl& rc, uint64_t t) {
+    if (!k.plan_valid || k.plan.at < t || rc.act_block != k.plan_act_block || rc.col_block != k.plan_col_block ||
+        rc.bank_block != k.plan_bank_block || v.rd_credit != k.plan_rd_credit || v.wr_credit != k.plan_wr_credit) {
+      make_plan(k, v, rc, t);
+    }
+    if (k.plan.at != t) {
+      plan_wake(k, v, t);
+      return;
+    }
+    Pick p;
+    p.cmd = k.plan.cmd;
+    p.index = k.plan.index;
+    issue(k, p, t);
+    const ChannelView after = view(k, t + 1);
+    make_plan(k, after, rc, t + 1);
+    plan_wake(k, view(k, t), t);
+  }
+
   void channel_step(Channel& k, uint64_t t) {
     const ChannelView v = view(k, t);
     const RefreshControl rc = per_bank_refresh ? k.per_bank.step(v, t) : k.all_bank.step(v, t);
     if (rc.cmd != Cmd::NOP) {
       issue_refresh(k, rc, t);
+      k.plan_valid = false;
       k.wake = t + 1;
+      return;
+    }
+    if (use_frfcfs) {
+      frfcfs_step(k, v, rc, t);
       return;
     }
     const Pick p = use_frfcfs ? frfcfs.pick(v, rc, t) : scheduler->pick(v, rc, t);
@@ -357,6 +409,15 @@ struct McModel::Impl {
     if (hit) return e.write ? tm.wr_at(e.bank) : tm.rd_at(e.bank);
     if (((k.banks.open >> e.bank) & 1u) != 0) return tm.pre[e.bank];
     return std::max(tm.act[e.bank], tm.faw_free);
+  }
+
+  // A new entry, whose command can go at `from` at the earliest: the wake
+  // no later. It adds at most its own candidate (and may take PREs of its
+  // bank, a live hit keeping the row open): a plan of another bank for a
+  // cycle before `from` stays exact.
+  void arrived(Channel& k, const QueueEntry& e, uint64_t from) {
+    k.wake = std::min(k.wake, from);
+    if (k.plan_valid && (e.bank == k.plan.bank || from <= k.plan.at)) k.plan_valid = false;
   }
 
   // ------------------------------------------------------------ responses
@@ -430,7 +491,7 @@ struct McModel::Impl {
         const QueueEntry& e = k.push;
         const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
         k.queue.push(e, hit);
-        k.wake = std::min(k.wake, std::max(t + 1, earliest(k, e, hit)));
+        arrived(k, e, std::max(t + 1, earliest(k, e, hit)));
       }
       now = t + 1;
       if (stop_at_departure && departures != departed) break;
@@ -537,7 +598,7 @@ uint64_t McModel::accept_late(std::span<const std::pair<unsigned, McRequest>> of
     m.events.push_back(McEvent{McEvent::Kind::Accepted, e.write, static_cast<uint16_t>(g), e.id, t, e.tag});
     const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
     k.queue.push(e, hit);
-    k.wake = std::min(k.wake, std::max(m.now, m.earliest(k, e, hit)));
+    m.arrived(k, e, std::max(m.now, m.earliest(k, e, hit)));
     accepted |= uint64_t{1} << gi;
   }
   return accepted;

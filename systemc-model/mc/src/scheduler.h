@@ -124,6 +124,81 @@ class FrFcfs final : public Scheduler {
   }
 };
 
+// The plan: the command FrFcfs::pick would give at the first cycle >= t in
+// which it gives one, and that cycle, the queue, bank timing, refresh's
+// blocks and response room staying as they are now. One pass: per kind of
+// candidate (column command; ACT or PRE) the earliest cycle one is ready
+// and the entries ready then; the pick at the earlier of the two.
+struct Plan {
+  Cmd cmd = Cmd::NOP;      // NOP: nothing can go, nothing changing (at: kNever)
+  unsigned index = 0;      // queue entry
+  unsigned bank = 0;       // its bank
+  uint64_t at = kNever;    // the cycle
+  bool credit_blocked = false;  // a live row hit waits for response room
+};
+
+inline Plan frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t t) {
+  const QueueState& q = v.queue;
+  Plan p;
+  if (q.size == 0) return p;
+  const BankTimes& tm = v.times;
+  const uint32_t cand_b = q.banks_used & ~rc.bank_block;
+  const uint32_t open_b = v.banks.open & cand_b;
+  const uint32_t closed_b = cand_b & ~v.banks.open;
+  const uint64_t hit = q.hit;
+  uint64_t held = 0;
+  for (uint64_t un = q.urgent & ~hit; un != 0;) {
+    const unsigned i = static_cast<unsigned>(std::countr_zero(un));
+    const uint64_t be = q.bank_entries[q.bank(i)];
+    held |= be & ~((sched_bit(i) << 1) - 1);
+    un &= ~be;
+  }
+  const uint64_t live = hit & ~held;
+  const uint64_t may_wr = rc.col_block || !v.wr_credit ? 0 : q.write;
+  const uint64_t may_rd = rc.col_block || !v.rd_credit ? 0 : ~q.write;
+  // Earliest cycle (not before t) and the entries ready then, branch-free;
+  // an empty set s counts as never.
+  auto take = [](uint64_t& at, uint64_t& set, uint64_t x, uint64_t s) {
+    x |= ~sched_all_if(s != 0);
+    set = x < at ? s : (x == at ? set | s : set);
+    at = std::min(at, x);
+  };
+  uint64_t col_at = kNever, col = 0, ap_at = kNever, ap = 0, live_c = 0;
+  for (uint32_t m = open_b; m != 0; m &= m - 1) {
+    const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+    const uint64_t e = q.bank_entries[b];
+    const uint64_t el = e & live;
+    live_c |= el;
+    take(col_at, col, std::max(tm.wr_at(b), t), el & may_wr);
+    take(col_at, col, std::max(tm.rd_at(b), t), el & may_rd);
+    take(ap_at, ap, std::max(tm.pre[b], t), e & ~hit & sched_all_if(el == 0));
+  }
+  if (!rc.act_block) {
+    const uint64_t from = std::max(tm.faw_free, t);
+    for (uint32_t m = closed_b; m != 0; m &= m - 1) {
+      const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+      take(ap_at, ap, std::max(tm.act[b], from), q.bank_entries[b]);
+    }
+  }
+  if (!rc.col_block) {
+    p.credit_blocked = ((live_c & q.write) != 0 && !v.wr_credit) || ((live_c & ~q.write) != 0 && !v.rd_credit);
+  }
+  const uint64_t at = std::min(col_at, ap_at);
+  if (at == kNever) return p;
+  if (col_at != at) col = 0;
+  if (ap_at != at) ap = 0;
+  uint64_t sel = (col | ap) & q.urgent;
+  if (sel == 0) sel = col;
+  if (sel == 0) sel = ap;
+  const unsigned i = static_cast<unsigned>(std::countr_zero(sel));
+  p.index = i;
+  p.bank = q.bank(i);
+  p.at = at;
+  if ((col >> i) & 1u) p.cmd = ((q.write >> i) & 1u) ? Cmd::WR : Cmd::RD;
+  else p.cmd = ((v.banks.open >> p.bank) & 1u) ? Cmd::PRE : Cmd::ACT;
+  return p;
+}
+
 // The oldest request only: its next command when ready.
 class Fcfs final : public Scheduler {
  public:
