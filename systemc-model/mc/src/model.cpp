@@ -411,13 +411,22 @@ struct McModel::Impl {
     return std::max(tm.act[e.bank], tm.faw_free);
   }
 
-  // A new entry, whose command can go at `from` at the earliest: the wake
-  // no later. It adds at most its own candidate (and may take PREs of its
-  // bank, a live hit keeping the row open): a plan of another bank for a
-  // cycle before `from` stays exact.
-  void arrived(Channel& k, const QueueEntry& e, uint64_t from) {
+  // A new entry (a row hit or not), whose command can go at `from` at the
+  // earliest: the wake no later. It adds at most its own candidate (and may
+  // take PREs of its bank, a live hit keeping the row open), the youngest:
+  // a plan of another bank stays exact if the new entry cannot be ready
+  // before the plan's cycle, nor beat it then (only a column command beats
+  // an older ACT or PRE, and nothing an urgent entry).
+  void arrived(Channel& k, const QueueEntry& e, bool hit, uint64_t from) {
     k.wake = std::min(k.wake, from);
-    if (k.plan_valid && (e.bank == k.plan.bank || from <= k.plan.at)) k.plan_valid = false;
+    if (!k.plan_valid) return;
+    const Plan& p = k.plan;
+    if (e.bank == p.bank || from < p.at) {
+      k.plan_valid = false;
+    } else if (from == p.at && hit && (p.cmd == Cmd::ACT || p.cmd == Cmd::PRE) &&
+               ((k.queue.state().urgent >> p.index) & 1u) == 0) {
+      k.plan_valid = false;
+    }
   }
 
   // ------------------------------------------------------------ responses
@@ -491,7 +500,7 @@ struct McModel::Impl {
         const QueueEntry& e = k.push;
         const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
         k.queue.push(e, hit);
-        arrived(k, e, std::max(t + 1, earliest(k, e, hit)));
+        arrived(k, e, hit, std::max(t + 1, earliest(k, e, hit)));
       }
       now = t + 1;
       if (stop_at_departure && departures != departed) break;
@@ -598,7 +607,7 @@ uint64_t McModel::accept_late(std::span<const std::pair<unsigned, McRequest>> of
     m.events.push_back(McEvent{McEvent::Kind::Accepted, e.write, static_cast<uint16_t>(g), e.id, t, e.tag});
     const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
     k.queue.push(e, hit);
-    m.arrived(k, e, std::max(m.now, m.earliest(k, e, hit)));
+    m.arrived(k, e, hit, std::max(m.now, m.earliest(k, e, hit)));
     accepted |= uint64_t{1} << gi;
   }
   return accepted;
