@@ -91,10 +91,9 @@ class TransactionQueue {
     s_.write = squeeze(s_.write);
     s_.urgent = squeeze(s_.urgent);
     s_.hit = squeeze(s_.hit);
-    for (uint32_t u = s_.banks_used; u != 0; u &= u - 1) {
-      const unsigned b = static_cast<unsigned>(__builtin_ctz(u));
-      s_.bank_entries[b] = squeeze(s_.bank_entries[b]);
-    }
+    // Every bank (a bank without entries stays 0): a fixed-length loop the
+    // compiler vectorizes.
+    for (unsigned b = 0; b < banks_; ++b) s_.bank_entries[b] = squeeze(s_.bank_entries[b]);
     if (s_.bank_entries[out.bank] == 0) s_.banks_used &= ~(uint32_t{1} << out.bank);
     const unsigned n = s_.size - i - 1;
     if (n != 0) std::memmove(&s_.meta[i], &s_.meta[i + 1], n * sizeof(s_.meta[0]));
