@@ -40,6 +40,7 @@ void GapChecker::init(const McConfig& c) {
   groups_ = banks_ >> group_shift_;
   t_ = BankTimes{};
   t_.group_shift = group_shift_;
+  split_ = g_.rc >= g_.rrd_l && g_.rfcb >= g_.rrd_l && g_.rrd_l >= g_.rrd_s;
   std::fill(faw_, faw_ + 4, 0);
   faw_next_ = 0;
   // tRC and tRRD are timing fields (32 bits each).

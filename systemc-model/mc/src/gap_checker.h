@@ -45,8 +45,14 @@ class GapChecker final : public TimingChecker {
   // (tRRD by bank group; the gaps come from a table per bank, so the loop
   // has no branch), and the four-activate window.
   void act(unsigned bank, uint64_t t) {
-    const uint32_t* gap = act_gap_[bank];
-    for (unsigned b = 0; b < banks_; ++b) later(t_.act[b], t + gap[b]);
+    if (split_) {
+      later(t_.act[bank], t + g_.rc);
+      later(t_.act_grp[bank >> group_shift_], t + g_.rrd_l);
+      later(t_.act_all, t + g_.rrd_s);
+    } else {
+      const uint32_t* gap = act_gap_[bank];
+      for (unsigned b = 0; b < banks_; ++b) later(t_.act[b], t + gap[b]);
+    }
     later(t_.pre[bank], t + g_.ras);
     later(t_.ras[bank], t + g_.ras);
     later(t_.rd[bank], t + g_.rcd_rd);
@@ -73,12 +79,16 @@ class GapChecker final : public TimingChecker {
 
   void pre(unsigned bank, uint64_t t) { later(t_.act[bank], t + g_.rp); }
 
-  void ref(uint64_t t) {
-    for (unsigned b = 0; b < banks_; ++b) later(t_.act[b], t + g_.rfc);
-  }
+  void ref(uint64_t t) { later(t_.act_all, t + g_.rfc); }
 
   void refb(unsigned bank, uint64_t t) {
     const unsigned group = bank >> group_shift_;
+    if (split_) {
+      later(t_.act[bank], t + g_.rfcb);
+      later(t_.act_grp[group], t + g_.rrd_l);
+      later(t_.act_all, t + g_.rrd_s);
+      return;
+    }
     for (unsigned b = 0; b < banks_; ++b) {
       later(t_.act[b], t + (b == bank ? g_.rfcb : ((b >> group_shift_) == group ? g_.rrd_l : g_.rrd_s)));
     }
@@ -93,6 +103,10 @@ class GapChecker final : public TimingChecker {
   unsigned group_shift_ = 0;  // bank >> group_shift_: its bank group (banks_per_group is a power of two)
   unsigned groups_ = 0;
   BankTimes t_;
+  // tRC and tRFCb >= tRRD_L >= tRRD_S: an ACT's or REFB's gap to the other
+  // banks kept once for its bank group and once for all banks (act_grp,
+  // act_all), its own in act; otherwise each bank's in act.
+  bool split_ = false;
   uint64_t faw_[4] = {0, 0, 0, 0};
   unsigned faw_next_ = 0;                         // the oldest slot
   uint32_t act_gap_[kMaxBanks][kMaxBanks] = {};  // [ACT's bank][bank]: tRC to itself, else tRRD_L or tRRD_S

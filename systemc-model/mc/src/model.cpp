@@ -395,7 +395,7 @@ struct McModel::Impl {
     const uint32_t closed = q.banks_used & ~k.banks.open;
     if (closed != 0) {
       uint64_t a = kNever;
-      for (uint32_t m = closed; m != 0; m &= m - 1) a = std::min(a, tm.act[__builtin_ctz(m)]);
+      for (uint32_t m = closed; m != 0; m &= m - 1) a = std::min(a, tm.act_at(static_cast<unsigned>(__builtin_ctz(m))));
       n = std::min(n, std::max(a, tm.faw_free));
     }
     return n;
@@ -408,7 +408,7 @@ struct McModel::Impl {
     const BankTimes& tm = k.checker.times();
     if (hit) return e.write ? tm.wr_at(e.bank) : tm.rd_at(e.bank);
     if (((k.banks.open >> e.bank) & 1u) != 0) return tm.pre[e.bank];
-    return std::max(tm.act[e.bank], tm.faw_free);
+    return std::max(tm.act_at(e.bank), tm.faw_free);
   }
 
   // A new entry (a row hit or not), whose command can go at `from` at the

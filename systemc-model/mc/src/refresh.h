@@ -46,7 +46,7 @@ class AllBankRefresh final : public RefreshPolicy {
         break;
       case State::Ref:
         rc.act_block = rc.col_block = true;
-        if (latest(v, tm.act, all_banks(v)) <= t) {
+        if (latest_act(tm, all_banks(v)) <= t) {
           rc.cmd = Cmd::REF;
           state_ = State::Idle;
           ++refs_;
@@ -68,7 +68,7 @@ class AllBankRefresh final : public RefreshPolicy {
       case State::Close:
         return v.banks.open == 0 ? t + 1 : std::max(t + 1, latest(v, tm.pre, v.banks.open));
       case State::Ref:
-        return std::max(t + 1, latest(v, tm.act, all_banks(v)));
+        return std::max(t + 1, latest_act(tm, all_banks(v)));
     }
     return t + 1;
   }
@@ -89,6 +89,12 @@ class AllBankRefresh final : public RefreshPolicy {
     uint64_t m = 0;
     for (uint32_t b = banks; b != 0; b &= b - 1) m = std::max(m, times[std::countr_zero(b)]);
     (void)v;
+    return m;
+  }
+
+  static uint64_t latest_act(const BankTimes& tm, uint32_t banks) {
+    uint64_t m = 0;
+    for (uint32_t b = banks; b != 0; b &= b - 1) m = std::max(m, tm.act_at(static_cast<unsigned>(std::countr_zero(b))));
     return m;
   }
 
@@ -138,7 +144,7 @@ class PerBankRefresh final : public RefreshPolicy {
       case State::Ref:
         rc.bank_block = uint32_t{1} << target_;
         rc.bank = target_;
-        if (v.times.act[target_] <= t) {
+        if (v.times.act_at(target_) <= t) {
           rc.cmd = Cmd::REFB;
           state_ = State::Idle;
           round_ &= ~(uint32_t{1} << target_);
@@ -166,7 +172,7 @@ class PerBankRefresh final : public RefreshPolicy {
       case State::Close:
         return ((v.banks.open >> target_) & 1u) == 0 ? t + 1 : std::max(t + 1, v.times.pre[target_]);
       case State::Ref:
-        return std::max(t + 1, v.times.act[target_]);
+        return std::max(t + 1, v.times.act_at(target_));
     }
     return t + 1;
   }

@@ -68,7 +68,7 @@ class FrFcfs final : public Scheduler {
     if (!rc.act_block && tm.faw_free <= t) {
       for (uint32_t m = closed_b; m != 0; m &= m - 1) {
         const unsigned b = static_cast<unsigned>(std::countr_zero(m));
-        act |= q.bank_entries[b] & sched_all_if(tm.act[b] <= t);
+        act |= q.bank_entries[b] & sched_all_if(tm.act_at(b) <= t);
       }
     }
 
@@ -116,7 +116,7 @@ class FrFcfs final : public Scheduler {
     }
     if (!rc.act_block && closed_b != 0) {
       uint64_t act_at = kNever;
-      for (uint32_t m = closed_b; m != 0; m &= m - 1) act_at = std::min(act_at, tm.act[std::countr_zero(m)]);
+      for (uint32_t m = closed_b; m != 0; m &= m - 1) act_at = std::min(act_at, tm.act_at(static_cast<unsigned>(std::countr_zero(m))));
       wake = std::min(wake, std::max(act_at, tm.faw_free));
     }
     p.wake = wake == kNever ? kNever : std::max(wake, t + 1);
@@ -174,10 +174,11 @@ inline Plan frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t
     take(ap_at, ap, std::max(tm.pre[b], t), e & ~hit & sched_all_if(el == 0));
   }
   if (!rc.act_block) {
-    const uint64_t from = std::max(tm.faw_free, t);
+    const uint64_t from = std::max(std::max(tm.faw_free, tm.act_all), t);
     for (uint32_t m = closed_b; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(std::countr_zero(m));
-      take(ap_at, ap, std::max(tm.act[b], from), q.bank_entries[b]);
+      const uint64_t own = tm.act[b] > tm.act_grp[b >> tm.group_shift] ? tm.act[b] : tm.act_grp[b >> tm.group_shift];
+      take(ap_at, ap, own > from ? own : from, q.bank_entries[b]);
     }
   }
   if (!rc.col_block) {
@@ -214,7 +215,7 @@ class Fcfs final : public Scheduler {
     if (((v.banks.open >> b) & 1u) == 0) {
       if (!rc.act_block) {
         cmd = Cmd::ACT;
-        at = std::max(tm.act[b], tm.faw_free);
+        at = std::max(tm.act_at(b), tm.faw_free);
       }
     } else if (v.banks.row[b] != q.row(0)) {
       cmd = Cmd::PRE;

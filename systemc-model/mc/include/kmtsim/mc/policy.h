@@ -9,6 +9,7 @@
 // transaction queue in age order (bit 0 = the oldest entry).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
@@ -51,16 +52,19 @@ struct BankState {
 // waits for its bank (tRCD) and for the column commands before it, which
 // count by bank group: rd_at(b) and wr_at(b) combine the two.
 struct BankTimes {
-  uint64_t act[kMaxBanks] = {};  // ACT, REF and REFB (the bank's own timing)
+  uint64_t act[kMaxBanks] = {};  // ACT, the bank's own part (act_at: all of it)
   uint64_t pre[kMaxBanks] = {};  // PRE (tRAS, tRTP, write recovery)
   uint64_t ras[kMaxBanks] = {};  // tRAS met (refresh drains row hits until then)
   uint64_t rd[kMaxBanks] = {};   // RD, the bank's part (tRCD)
   uint64_t wr[kMaxBanks] = {};   // WR, the bank's part
   uint64_t rd_grp[kMaxBanks] = {};  // RD, the part of the bank group (column to column)
   uint64_t wr_grp[kMaxBanks] = {};
+  uint64_t act_grp[kMaxBanks] = {};  // ACT, the part of the bank group (tRRD_L)
+  uint64_t act_all = 0;              // ACT, the part of every bank (tRRD_S, tRFC)
   uint64_t faw_free = 0;         // tFAW: the four-activate window has room
   unsigned group_shift = 0;      // bank >> group_shift: its bank group
 
+  uint64_t act_at(unsigned b) const { return std::max(std::max(act[b], act_grp[b >> group_shift]), act_all); }
   uint64_t rd_at(unsigned b) const { return rd[b] > rd_grp[b >> group_shift] ? rd[b] : rd_grp[b >> group_shift]; }
   uint64_t wr_at(unsigned b) const { return wr[b] > wr_grp[b >> group_shift] ? wr[b] : wr_grp[b >> group_shift]; }
 };
