@@ -411,22 +411,67 @@ struct McModel::Impl {
     return std::max(tm.act_at(e.bank), tm.faw_free);
   }
 
-  // A new entry (a row hit or not), whose command can go at `from` at the
-  // earliest: the wake no later. It adds at most its own candidate (and may
-  // take PREs of its bank, a live hit keeping the row open), the youngest:
-  // a plan of another bank stays exact if the new entry cannot be ready
-  // before the plan's cycle, nor beat it then (only a column command beats
-  // an older ACT or PRE, and nothing an urgent entry).
+  // A new entry (a row hit or not, at the queue's tail now), whose command
+  // can go at `from` at the earliest. It adds at most its own candidate, the
+  // youngest (and may take PREs of its bank, a live hit keeping the row
+  // open). With a plan for another bank, its command under the plan's
+  // assumptions decides: ready before the plan's cycle, or then as a column
+  // command against an ACT or PRE of an entry that is not urgent, it is the
+  // new plan; otherwise the plan stays. Else (or when it would wait for
+  // response room) the plan goes and the wake is no later than `from`.
   void arrived(Channel& k, const QueueEntry& e, bool hit, uint64_t from) {
-    k.wake = std::min(k.wake, from);
-    if (!k.plan_valid) return;
-    const Plan& p = k.plan;
-    if (e.bank == p.bank || from < p.at) {
-      k.plan_valid = false;
-    } else if (from == p.at && hit && (p.cmd == Cmd::ACT || p.cmd == Cmd::PRE) &&
-               ((k.queue.state().urgent >> p.index) & 1u) == 0) {
-      k.plan_valid = false;
+    if (k.plan_valid && e.bank != k.plan.bank) {
+      uint64_t r = kNever;
+      Cmd c = Cmd::NOP;
+      if (new_candidate(k, e, hit, &r, &c)) {
+        if (r == kNever) return;  // no command for it while the plan holds
+        r = std::max(r, from);
+        Plan& p = k.plan;
+        const bool beats = r < p.at || (r == p.at && (c == Cmd::RD || c == Cmd::WR) &&
+                                        (p.cmd == Cmd::ACT || p.cmd == Cmd::PRE) &&
+                                        ((k.queue.state().urgent >> p.index) & 1u) == 0);
+        if (!beats) return;
+        p.cmd = c;
+        p.index = k.queue.size() - 1;
+        p.bank = e.bank;
+        p.at = r;
+        k.wake = std::min(k.wake, r);
+        return;
+      }
     }
+    k.plan_valid = false;
+    k.wake = std::min(k.wake, from);
+  }
+
+  // The new entry's command under the plan's assumptions (refresh's blocks,
+  // response room) and the first cycle it may go (kNever: none); false when
+  // that is not known here (a row hit waiting for response room).
+  bool new_candidate(const Channel& k, const QueueEntry& e, bool hit, uint64_t* at, Cmd* cmd) const {
+    const unsigned b = e.bank;
+    if ((k.plan_bank_block >> b) & 1u) return true;  // refresh holds its bank
+    const QueueState& q = k.queue.state();
+    const BankTimes& tm = k.checker.times();
+    if (((k.banks.open >> b) & 1u) == 0) {
+      if (k.plan_act_block) return true;
+      *at = std::max(tm.act_at(b), tm.faw_free);
+      *cmd = Cmd::ACT;
+      return true;
+    }
+    // Held back: the bank's entries younger than its oldest urgent non-hit.
+    const uint64_t be = q.bank_entries[b];
+    const uint64_t un = q.urgent & ~q.hit & be;
+    const uint64_t held = un == 0 ? 0 : be & ~((un & (0 - un)) * 2 - 1);
+    if (hit) {
+      if (k.plan_col_block || ((held >> (q.size - 1)) & 1u) != 0) return true;
+      if (!(e.write ? k.plan_wr_credit : k.plan_rd_credit)) return false;
+      *at = e.write ? tm.wr_at(b) : tm.rd_at(b);
+      *cmd = e.write ? Cmd::WR : Cmd::RD;
+      return true;
+    }
+    if ((be & q.hit & ~held) != 0) return true;  // no PRE while its bank has a live hit
+    *at = tm.pre[b];
+    *cmd = Cmd::PRE;
+    return true;
   }
 
   // ------------------------------------------------------------ responses
