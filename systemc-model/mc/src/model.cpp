@@ -414,13 +414,15 @@ struct McModel::Impl {
   // A new entry (a row hit or not, at the queue's tail now), whose command
   // can go at `from` at the earliest. It adds at most its own candidate, the
   // youngest (and may take PREs of its bank, a live hit keeping the row
-  // open). With a plan for another bank, its command under the plan's
-  // assumptions decides: ready before the plan's cycle, or then as a column
-  // command against an ACT or PRE of an entry that is not urgent, it is the
-  // new plan; otherwise the plan stays. Else (or when it would wait for
-  // response room) the plan goes and the wake is no later than `from`.
+  // open: only a row hit to the bank of a planned PRE can take the plan).
+  // Otherwise its command under the plan's assumptions decides: ready before
+  // the plan's cycle, or then as a column command against an ACT or PRE of
+  // an entry that is not urgent, it is the new plan; otherwise the plan
+  // stays (of one bank, the older entry's ACT or column command goes first).
+  // Else (or when it would wait for response room) the plan goes and the
+  // wake is no later than `from`.
   void arrived(Channel& k, const QueueEntry& e, bool hit, uint64_t from) {
-    if (k.plan_valid && e.bank != k.plan.bank) {
+    if (k.plan_valid && !(hit && e.bank == k.plan.bank && k.plan.cmd == Cmd::PRE)) {
       uint64_t r = kNever;
       Cmd c = Cmd::NOP;
       if (new_candidate(k, e, hit, &r, &c)) {
