@@ -21,7 +21,7 @@ inline uint64_t refresh_ticks_before(uint64_t t, uint64_t interval) { return t =
 class AllBankRefresh final : public RefreshPolicy {
  public:
   AllBankRefresh() = default;
-  explicit AllBankRefresh(const McConfig& c) : refi_(c.timing.tREFI) {}
+  explicit AllBankRefresh(const McConfig& c) : refi_(c.timing.tREFI), due_(refi_ + 1) {}
 
   RefreshControl step(const ChannelView& v, uint64_t t) override {
     RefreshControl rc;
@@ -50,6 +50,7 @@ class AllBankRefresh final : public RefreshPolicy {
           rc.cmd = Cmd::REF;
           state_ = State::Idle;
           ++refs_;
+          due_ += refi_;
         }
         break;
     }
@@ -81,7 +82,7 @@ class AllBankRefresh final : public RefreshPolicy {
  private:
   enum class State { Idle, Drain, Close, Ref };
   // The first cycle owing one more refresh than were paid.
-  uint64_t next_due() const { return (refs_ + 1) * refi_ + 1; }
+  uint64_t next_due() const { return due_; }
   static uint32_t all_banks(const ChannelView& v) {
     return v.num_banks >= 32 ? ~uint32_t{0} : (uint32_t{1} << v.num_banks) - 1;
   }
@@ -99,6 +100,7 @@ class AllBankRefresh final : public RefreshPolicy {
   }
 
   uint64_t refi_ = 1;
+  uint64_t due_ = 2;  // (refs_ + 1) * refi_ + 1
   State state_ = State::Idle;
   uint64_t refs_ = 0;
   bool changed_ = false;
@@ -112,7 +114,7 @@ class PerBankRefresh final : public RefreshPolicy {
  public:
   PerBankRefresh() = default;
   explicit PerBankRefresh(const McConfig& c)
-      : refib_(c.timing.tREFIb), force_(c.ref_force_owed),
+      : refib_(c.timing.tREFIb), due_(refib_ + 1), force_(c.ref_force_owed),
         all_(c.banks() >= 32 ? ~uint32_t{0} : (uint32_t{1} << c.banks()) - 1), round_(all_) {}
 
   RefreshControl step(const ChannelView& v, uint64_t t) override {
@@ -120,7 +122,7 @@ class PerBankRefresh final : public RefreshPolicy {
     const State before = state_;
     switch (state_) {
       case State::Idle:
-        if (t < (refs_ + 1) * refib_ + 1) break;  // nothing owed (no division on this path)
+        if (t < due_) break;  // nothing owed (no division on this path)
         if (const uint64_t o = owed(t); o != 0) {
           if (const uint32_t idle = round_ & ~v.queue.banks_used; idle != 0) {
             target_ = static_cast<unsigned>(std::countr_zero(idle));
@@ -150,6 +152,7 @@ class PerBankRefresh final : public RefreshPolicy {
           round_ &= ~(uint32_t{1} << target_);
           if (round_ == 0) round_ = all_;
           ++refs_;
+          due_ += refib_;
         }
         break;
     }
@@ -166,7 +169,7 @@ class PerBankRefresh final : public RefreshPolicy {
         // next cycle. Owed but every bank of the round busy: a request
         // arriving wakes the channel anyway; the owed count growing to
         // ref_force_owed is the next interval.
-        if (owed(t + 1) == 0) return (refs_ + 1) * refib_ + 1;
+        if (t + 1 < due_) return due_;  // owed(t + 1) == 0
         if ((round_ & ~v.queue.banks_used) != 0) return t + 1;
         return (refresh_ticks_before(t, refib_) + 1) * refib_ + 1;
       case State::Close:
@@ -185,6 +188,7 @@ class PerBankRefresh final : public RefreshPolicy {
  private:
   enum class State { Idle, Close, Ref };
   uint64_t refib_ = 1;
+  uint64_t due_ = 2;  // the first cycle owing one more refresh than were paid: (refs_ + 1) * refib_ + 1
   uint64_t force_ = 1;
   uint32_t all_ = 0;
   uint32_t round_ = 0;
