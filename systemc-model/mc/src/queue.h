@@ -91,9 +91,19 @@ class TransactionQueue {
     s_.write = squeeze(s_.write);
     s_.urgent = squeeze(s_.urgent);
     s_.hit = squeeze(s_.hit);
-    // Every bank (a bank without entries stays 0): a fixed-length loop the
-    // compiler vectorizes.
-    for (unsigned b = 0; b < banks_; ++b) s_.bank_entries[b] = squeeze(s_.bank_entries[b]);
+    // One or two banks with entries (a sequential stream): those. Else
+    // every bank up to the last used one (one without entries stays 0) in a
+    // loop the compiler vectorizes.
+    const uint32_t used = s_.banks_used, rest = used & (used - 1);
+    if ((rest & (rest - 1)) == 0) {
+      for (uint32_t u = used; u != 0; u &= u - 1) {
+        const unsigned b = static_cast<unsigned>(std::countr_zero(u));
+        s_.bank_entries[b] = squeeze(s_.bank_entries[b]);
+      }
+    } else {
+      const unsigned top = 32u - static_cast<unsigned>(std::countl_zero(used));  // past the last used bank
+      for (unsigned b = 0; b < top; ++b) s_.bank_entries[b] = squeeze(s_.bank_entries[b]);
+    }
     if (s_.bank_entries[out.bank] == 0) s_.banks_used &= ~(uint32_t{1} << out.bank);
     const unsigned n = s_.size - i - 1;
     if (n != 0) std::memmove(&s_.meta[i], &s_.meta[i + 1], n * sizeof(s_.meta[0]));
