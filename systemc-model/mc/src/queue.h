@@ -63,7 +63,10 @@ class TransactionQueue {
     // Age 0.
     s_.meta[i] = uint64_t{e.row} | (uint64_t{e.bank} << 32) | (uint64_t{sl} << kSlotShift);
     if (e.write) s_.write |= m;
-    if (hit) s_.hit |= m;
+    if (hit) {
+      s_.hit |= m;
+      s_.hit_banks |= uint32_t{1} << e.bank;
+    }
     if (cap_ == 0) s_.urgent |= m;
     s_.bank_entries[e.bank] |= m;
     s_.banks_used |= uint32_t{1} << e.bank;
@@ -105,6 +108,7 @@ class TransactionQueue {
       for (unsigned b = 0; b < top; ++b) s_.bank_entries[b] = squeeze(s_.bank_entries[b]);
     }
     if (s_.bank_entries[out.bank] == 0) s_.banks_used &= ~(uint32_t{1} << out.bank);
+    if ((s_.bank_entries[out.bank] & s_.hit) == 0) s_.hit_banks &= ~(uint32_t{1} << out.bank);
     const unsigned n = s_.size - i - 1;
     if (n != 0) std::memmove(&s_.meta[i], &s_.meta[i + 1], n * sizeof(s_.meta[0]));
     --s_.size;
@@ -119,8 +123,12 @@ class TransactionQueue {
       const unsigned i = static_cast<unsigned>(__builtin_ctzll(e));
       if (s_.row(i) == row) s_.hit |= uint64_t{1} << i;
     }
+    s_.hit_banks = (s_.hit_banks & ~(uint32_t{1} << b)) | (uint32_t{(s_.bank_entries[b] & s_.hit) != 0} << b);
   }
-  void bank_closed(unsigned b) { s_.hit &= ~s_.bank_entries[b]; }
+  void bank_closed(unsigned b) {
+    s_.hit &= ~s_.bank_entries[b];
+    s_.hit_banks &= ~(uint32_t{1} << b);
+  }
 
  private:
   // QueueState::meta above the row and bank: the entry's slot in e_ and its age.

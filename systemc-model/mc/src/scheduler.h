@@ -137,6 +137,17 @@ struct Plan {
   bool credit_blocked = false;  // a live row hit waits for response room
 };
 
+// All ones if c, else zero, as arithmetic (no branch).
+inline uint64_t plan_mask(bool c) { return uint64_t{0} - static_cast<uint64_t>(c); }
+
+// The earliest cycle `at` and the entries `set` ready then, with a
+// candidate set s ready at x (an empty s comes with x = kNever), branch-free.
+inline void plan_take(uint64_t& at, uint64_t& set, uint64_t x, uint64_t s) {
+  const uint64_t lt = plan_mask(x < at), le = plan_mask(x <= at);
+  set = (set & ~lt) | (s & le);
+  at = x < at ? x : at;
+}
+
 inline Plan frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t t) {
   const QueueState& q = v.queue;
   Plan p;
@@ -146,57 +157,66 @@ inline Plan frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t
   const uint32_t open_b = v.banks.open & cand_b;
   const uint32_t closed_b = cand_b & ~v.banks.open;
   const uint64_t hit = q.hit;
+  // Banks with a live row hit: those with a hit, less those whose every hit
+  // is held back (younger than an urgent non-hit of their bank).
   uint64_t held = 0;
+  uint32_t live_b = q.hit_banks & open_b;
   for (uint64_t un = q.urgent & ~hit; un != 0;) {
     const unsigned i = static_cast<unsigned>(std::countr_zero(un));
-    const uint64_t be = q.bank_entries[q.bank(i)];
+    const unsigned bi = q.bank(i);
+    const uint64_t be = q.bank_entries[bi];
     held |= be & ~((sched_bit(i) << 1) - 1);
+    live_b &= ~(uint32_t{(be & hit & ~held) == 0} << bi);
     un &= ~be;
   }
   const uint64_t live = hit & ~held;
-  const uint64_t may_wr = rc.col_block || !v.wr_credit ? 0 : q.write;
-  const uint64_t may_rd = rc.col_block || !v.rd_credit ? 0 : ~q.write;
-  // Earliest cycle (not before t) and the entries ready then, branch-free;
-  // an empty set s counts as never.
-  auto take = [](uint64_t& at, uint64_t& set, uint64_t x, uint64_t s) {
-    x |= ~sched_all_if(s != 0);
-    set = x < at ? s : (x == at ? set | s : set);
-    at = std::min(at, x);
-  };
+  const uint64_t may_wr = q.write & plan_mask(!rc.col_block && v.wr_credit);
+  const uint64_t may_rd = ~q.write & plan_mask(!rc.col_block && v.rd_credit);
+  // Per kind of candidate (column command; ACT or PRE) the earliest cycle
+  // (not before t) and the entries ready then, bank by bank over the banks
+  // that have that kind: an open bank with a live hit has column commands,
+  // one without has PREs (its entries that miss), a closed one ACTs. Within
+  // a bank every test is arithmetic: which entries are candidates is data
+  // dependent, and branches on it would be mispredicted.
   uint64_t col_at = kNever, col = 0, ap_at = kNever, ap = 0, live_c = 0;
-  for (uint32_t m = open_b; m != 0; m &= m - 1) {
+  for (uint32_t m = live_b; m != 0; m &= m - 1) {
     const unsigned b = static_cast<unsigned>(std::countr_zero(m));
-    const uint64_t e = q.bank_entries[b];
-    const uint64_t el = e & live;
+    const uint64_t el = q.bank_entries[b] & live;
     live_c |= el;
-    take(col_at, col, std::max(tm.wr_at(b), t), el & may_wr);
-    take(col_at, col, std::max(tm.rd_at(b), t), el & may_rd);
-    take(ap_at, ap, std::max(tm.pre[b], t), e & ~hit & sched_all_if(el == 0));
+    const uint64_t sw = el & may_wr, sr = el & may_rd;
+    plan_take(col_at, col, std::max(tm.wr_at(b), t) | plan_mask(sw == 0), sw);
+    plan_take(col_at, col, std::max(tm.rd_at(b), t) | plan_mask(sr == 0), sr);
+  }
+  for (uint32_t m = open_b & ~live_b; m != 0; m &= m - 1) {
+    const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+    const uint64_t sp = q.bank_entries[b] & ~hit;
+    plan_take(ap_at, ap, std::max(tm.pre[b], t) | plan_mask(sp == 0), sp);
   }
   if (!rc.act_block) {
     const uint64_t from = std::max(std::max(tm.faw_free, tm.act_all), t);
     for (uint32_t m = closed_b; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(std::countr_zero(m));
-      const uint64_t own = tm.act[b] > tm.act_grp[b >> tm.group_shift] ? tm.act[b] : tm.act_grp[b >> tm.group_shift];
-      take(ap_at, ap, own > from ? own : from, q.bank_entries[b]);
+      const uint64_t own = std::max(tm.act[b], tm.act_grp[b >> tm.group_shift]);
+      plan_take(ap_at, ap, std::max(own, from), q.bank_entries[b]);
     }
   }
-  if (!rc.col_block) {
-    p.credit_blocked = ((live_c & q.write) != 0 && !v.wr_credit) || ((live_c & ~q.write) != 0 && !v.rd_credit);
-  }
+  const bool wr_wait = (live_c & q.write) != 0 && !v.wr_credit, rd_wait = (live_c & ~q.write) != 0 && !v.rd_credit;
+  p.credit_blocked = !rc.col_block && (wr_wait || rd_wait);
   const uint64_t at = std::min(col_at, ap_at);
   if (at == kNever) return p;
-  if (col_at != at) col = 0;
-  if (ap_at != at) ap = 0;
+  col &= plan_mask(col_at == at);
+  ap &= plan_mask(ap_at == at);
+  // The oldest urgent one, else the oldest column command, else the oldest ACT or PRE.
   uint64_t sel = (col | ap) & q.urgent;
-  if (sel == 0) sel = col;
-  if (sel == 0) sel = ap;
+  sel |= col & plan_mask(sel == 0);
+  sel |= ap & plan_mask(sel == 0);
   const unsigned i = static_cast<unsigned>(std::countr_zero(sel));
   p.index = i;
   p.bank = q.bank(i);
   p.at = at;
-  if ((col >> i) & 1u) p.cmd = ((q.write >> i) & 1u) ? Cmd::WR : Cmd::RD;
-  else p.cmd = ((v.banks.open >> p.bank) & 1u) ? Cmd::PRE : Cmd::ACT;
+  // Column: RD or WR by the entry; otherwise PRE to an open bank, ACT to a closed one.
+  static constexpr Cmd kCmd[8] = {Cmd::ACT, Cmd::PRE, Cmd::ACT, Cmd::PRE, Cmd::RD, Cmd::RD, Cmd::WR, Cmd::WR};
+  p.cmd = kCmd[(((col >> i) & 1u) << 2) | (((q.write >> i) & 1u) << 1) | ((v.banks.open >> p.bank) & 1u)];
   return p;
 }
 

@@ -32,6 +32,7 @@ struct QueueState {
   uint64_t hit = 0;       // entry's bank is open on the entry's row
   uint64_t bank_entries[kMaxBanks] = {};  // the entries of each bank
   uint32_t banks_used = 0;                // banks with entries
+  uint32_t hit_banks = 0;                 // banks with entries that hit
   // Per entry, packed so that an entry leaving moves one array: the row
   // (bits 0-31), the flat bank index (bank group * banks_per_group + bank,
   // bits 32-39), and the queue's own bookkeeping above.
