@@ -52,6 +52,7 @@ struct Channel {
   bool plan_act_block = false, plan_col_block = false, plan_rd_credit = false, plan_wr_credit = false;
   uint32_t plan_bank_block = 0;
   Plan plan;
+  PlanCache plan_cache;  // what the plan found per kind of candidate
   bool push_pending = false;
   QueueEntry push;
   uint64_t push_cycle = kNever;  // the last cycle in which a request was accepted
@@ -247,6 +248,7 @@ struct McModel::Impl {
       case Cmd::RD:
       case Cmd::WR: {
         const QueueEntry e = q.pop(p.index);
+        k.plan_cache.squeeze(p.index);
         ++departures;
         k.pop_cycle = t;
         k.popped = e;
@@ -300,8 +302,10 @@ struct McModel::Impl {
   }
 
   // FR-FCFS's plan from cycle t on, with refresh's blocks rc and the room of v.
-  void make_plan(Channel& k, const ChannelView& v, const RefreshControl& rc, uint64_t t) {
-    k.plan = frfcfs_plan(v, rc, t);
+  // After a command: `redo` the kinds of candidate it changed, `bank` its bank.
+  void make_plan(Channel& k, const ChannelView& v, const RefreshControl& rc, uint64_t t, unsigned redo = kRedoAll,
+                 unsigned bank = kMaxBanks) {
+    frfcfs_plan(v, rc, t, k.plan_cache, redo, bank, k.plan);
     k.plan_valid = true;
     k.plan_act_block = rc.act_block;
     k.plan_col_block = rc.col_block;
@@ -325,7 +329,7 @@ struct McModel::Impl {
   void frfcfs_step(Channel& k, const ChannelView& v, const RefreshControl& rc, uint64_t t) {
     if (!k.plan_valid || k.plan.at < t || rc.act_block != k.plan_act_block || rc.col_block != k.plan_col_block ||
         rc.bank_block != k.plan_bank_block || v.rd_credit != k.plan_rd_credit || v.wr_credit != k.plan_wr_credit) {
-      make_plan(k, v, rc, t);
+      make_plan(k, v, rc, t, k.plan_valid ? 0 : kRedoAll);
     }
     if (k.plan.at != t) {
       plan_wake(k, v, t);
@@ -334,9 +338,13 @@ struct McModel::Impl {
     Pick p;
     p.cmd = k.plan.cmd;
     p.index = k.plan.index;
+    const unsigned bank = k.plan.bank;
     issue(k, p, t);
+    // An ACT changes the ACT cycles of every bank, a column command the
+    // column cycles; a PRE only its own bank's.
+    const unsigned redo = p.cmd == Cmd::ACT ? kRedoAct : p.cmd == Cmd::PRE ? kRedoPre : kRedoCol;
     const ChannelView after = view(k, t + 1);
-    make_plan(k, after, rc, t + 1);
+    make_plan(k, after, rc, t + 1, redo, bank);
     plan_wake(k, view(k, t), t);
   }
 
@@ -346,6 +354,7 @@ struct McModel::Impl {
     if (rc.cmd != Cmd::NOP) {
       issue_refresh(k, rc, t);
       k.plan_valid = false;
+      k.plan_cache.valid = false;
       k.wake = t + 1;
       return;
     }
@@ -426,6 +435,7 @@ struct McModel::Impl {
       uint64_t r = kNever;
       Cmd c = Cmd::NOP;
       if (new_candidate(k, e, hit, &r, &c)) {
+        cache_arrival(k, e, hit, r == kNever ? kNever : std::max(r, from), c);
         if (r == kNever) return;  // no command for it while the plan holds
         r = std::max(r, from);
         Plan& p = k.plan;
@@ -442,7 +452,31 @@ struct McModel::Impl {
       }
     }
     k.plan_valid = false;
+    k.plan_cache.valid = false;
     k.wake = std::min(k.wake, from);
+  }
+
+  // The plan's cache with the new entry (the youngest): its command c at
+  // cycle r (kNever: none while the plan holds) joins that kind; an entry
+  // younger than an urgent non-hit of its bank is held back. A first live
+  // hit of an open bank takes that bank from the PREs to the column
+  // commands: the PREs are done again.
+  void cache_arrival(Channel& k, const QueueEntry& e, bool hit, uint64_t r, Cmd c) {
+    PlanCache& pc = k.plan_cache;
+    if (!pc.valid) return;
+    const QueueState& q = k.queue.state();
+    const uint64_t bit = uint64_t{1} << (q.size - 1);
+    const uint64_t others = q.bank_entries[e.bank] & ~bit;
+    if ((q.urgent & ~q.hit & others) != 0) pc.held |= bit;
+    if (r == kNever) return;
+    switch (c) {
+      case Cmd::ACT: plan_take(pc.act_at, pc.act, r, bit); break;
+      case Cmd::PRE: plan_take(pc.pre_at, pc.pre, r, bit); break;
+      default:
+        if (hit && (others & q.hit & ~pc.held) == 0 && others != 0) pc.pre_at = 0;
+        plan_take(pc.col_at, pc.col, r, bit);
+        break;
+    }
   }
 
   // The new entry's command under the plan's assumptions (refresh's blocks,

@@ -148,14 +148,52 @@ inline void plan_take(uint64_t& at, uint64_t& set, uint64_t x, uint64_t s) {
   at = x < at ? x : at;
 }
 
-inline Plan frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t t) {
+// What the last plan found per kind of candidate, kept so that the plan
+// after a command redoes only what the command changed: per kind (column
+// commands, PREs, ACTs) the earliest cycle and the entries ready then, and
+// the held-back hits it was made with. A kind's result made at cycle t0
+// holds at any later t as long as its cycle is no earlier than t and
+// nothing it depends on changed (a cycle of 0 marks one to redo).
+struct PlanCache {
+  bool valid = false;
+  uint64_t basis = 0;  // refresh's blocks and response room it was made with
+  uint64_t held = 0;
+  uint64_t col_at = kNever, col = 0, pre_at = kNever, pre = 0, act_at = kNever, act = 0;
+  // Entry i left the queue: the younger ones move down one place.
+  void squeeze(unsigned i) {
+    const uint64_t low = (uint64_t{1} << i) - 1;
+    auto sq = [low](uint64_t m) { return (m & low) | ((m >> 1) & ~low); };
+    held = sq(held);
+    col = sq(col);
+    pre = sq(pre);
+    act = sq(act);
+  }
+};
+
+inline constexpr unsigned kRedoCol = 1, kRedoPre = 2, kRedoAct = 4, kRedoAll = 7;
+// plan_basis bits: the blocked banks (0-31), ACTs blocked (32), column
+// commands blocked (33), read room (34), write room (35).
+inline uint64_t plan_basis(const ChannelView& v, const RefreshControl& rc) {
+  return uint64_t{rc.bank_block} | (uint64_t{rc.act_block} << 32) | (uint64_t{rc.col_block} << 33) |
+         (uint64_t{v.rd_credit} << 34) | (uint64_t{v.wr_credit} << 35);
+}
+inline constexpr uint64_t kBasisColOnly = uint64_t{7} << 33;
+
+// The plan from cycle t on. `redo`: the kinds a command changed (all when
+// the cache is not valid); `bank`: the bank it went to (>= 32: none), which
+// joins its kind now without a new pass over the others.
+inline void frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t t, PlanCache& c, unsigned redo,
+                        unsigned bank, Plan& p) {
   const QueueState& q = v.queue;
-  Plan p;
-  if (q.size == 0) return p;
+  p = Plan{};
+  if (q.size == 0) {
+    c.valid = false;
+    return;
+  }
   const BankTimes& tm = v.times;
   const uint32_t cand_b = q.banks_used & ~rc.bank_block;
   const uint32_t open_b = v.banks.open & cand_b;
-  const uint32_t closed_b = cand_b & ~v.banks.open;
+  const uint32_t closed_b = rc.act_block ? 0 : cand_b & ~v.banks.open;
   const uint64_t hit = q.hit;
   // Banks with a live row hit: those with a hit, less those whose every hit
   // is held back (younger than an urgent non-hit of their bank).
@@ -172,40 +210,74 @@ inline Plan frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t
   const uint64_t live = hit & ~held;
   const uint64_t may_wr = q.write & plan_mask(!rc.col_block && v.wr_credit);
   const uint64_t may_rd = ~q.write & plan_mask(!rc.col_block && v.rd_credit);
-  // Per kind of candidate (column command; ACT or PRE) the earliest cycle
-  // (not before t) and the entries ready then, bank by bank over the banks
-  // that have that kind: an open bank with a live hit has column commands,
-  // one without has PREs (its entries that miss), a closed one ACTs. Within
-  // a bank every test is arithmetic: which entries are candidates is data
-  // dependent, and branches on it would be mispredicted.
-  uint64_t col_at = kNever, col = 0, ap_at = kNever, ap = 0, live_c = 0;
-  for (uint32_t m = live_b; m != 0; m &= m - 1) {
-    const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+  const uint64_t from = std::max(std::max(tm.faw_free, tm.act_all), t);
+  // What must be done again: everything without a valid cache, or when
+  // refresh's blocks or the held-back hits changed (banks change kind);
+  // column commands when response room changed; a kind whose cycle has
+  // passed.
+  const uint64_t basis = plan_basis(v, rc);
+  if (!c.valid || held != c.held || ((basis ^ c.basis) & ~kBasisColOnly) != 0) redo = kRedoAll;
+  if (basis != c.basis) redo |= kRedoCol;
+  redo |= (c.col_at < t ? kRedoCol : 0) | (c.pre_at < t ? kRedoPre : 0) | (c.act_at < t ? kRedoAct : 0);
+  // Per kind the earliest cycle (not before t) and the entries ready then,
+  // bank by bank over the banks of that kind: an open bank with a live hit
+  // has column commands, one without has PREs (its entries that miss), a
+  // closed one ACTs. Within a bank every test is arithmetic: which entries
+  // are candidates is data dependent, and branches on it would be
+  // mispredicted.
+  auto col_bank = [&](unsigned b) {
     const uint64_t el = q.bank_entries[b] & live;
-    live_c |= el;
     const uint64_t sw = el & may_wr, sr = el & may_rd;
-    plan_take(col_at, col, std::max(tm.wr_at(b), t) | plan_mask(sw == 0), sw);
-    plan_take(col_at, col, std::max(tm.rd_at(b), t) | plan_mask(sr == 0), sr);
-  }
-  for (uint32_t m = open_b & ~live_b; m != 0; m &= m - 1) {
-    const unsigned b = static_cast<unsigned>(std::countr_zero(m));
+    plan_take(c.col_at, c.col, std::max(tm.wr_at(b), t) | plan_mask(sw == 0), sw);
+    plan_take(c.col_at, c.col, std::max(tm.rd_at(b), t) | plan_mask(sr == 0), sr);
+  };
+  auto pre_bank = [&](unsigned b) {
     const uint64_t sp = q.bank_entries[b] & ~hit;
-    plan_take(ap_at, ap, std::max(tm.pre[b], t) | plan_mask(sp == 0), sp);
+    plan_take(c.pre_at, c.pre, std::max(tm.pre[b], t) | plan_mask(sp == 0), sp);
+  };
+  auto act_bank = [&](unsigned b) {
+    const uint64_t own = std::max(tm.act[b], tm.act_grp[b >> tm.group_shift]);
+    plan_take(c.act_at, c.act, std::max(own, from), q.bank_entries[b]);
+  };
+  if (redo & kRedoCol) {
+    c.col_at = kNever;
+    c.col = 0;
+    for (uint32_t m = live_b; m != 0; m &= m - 1) col_bank(static_cast<unsigned>(std::countr_zero(m)));
   }
-  if (!rc.act_block) {
-    const uint64_t from = std::max(std::max(tm.faw_free, tm.act_all), t);
-    for (uint32_t m = closed_b; m != 0; m &= m - 1) {
-      const unsigned b = static_cast<unsigned>(std::countr_zero(m));
-      const uint64_t own = std::max(tm.act[b], tm.act_grp[b >> tm.group_shift]);
-      plan_take(ap_at, ap, std::max(own, from), q.bank_entries[b]);
+  if (redo & kRedoPre) {
+    c.pre_at = kNever;
+    c.pre = 0;
+    for (uint32_t m = open_b & ~live_b; m != 0; m &= m - 1) pre_bank(static_cast<unsigned>(std::countr_zero(m)));
+  }
+  if (redo & kRedoAct) {
+    c.act_at = kNever;
+    c.act = 0;
+    for (uint32_t m = closed_b; m != 0; m &= m - 1) act_bank(static_cast<unsigned>(std::countr_zero(m)));
+  }
+  // The command's bank in its kind now, where that kind was not done again.
+  if (bank < kMaxBanks) {
+    const uint32_t bit = uint32_t{1} << bank;
+    if ((live_b & bit) != 0) {
+      if ((redo & kRedoCol) == 0) col_bank(bank);
+    } else if ((open_b & bit) != 0) {
+      if ((redo & kRedoPre) == 0) pre_bank(bank);
+    } else if ((closed_b & bit) != 0) {
+      if ((redo & kRedoAct) == 0) act_bank(bank);
     }
   }
+  c.valid = true;
+  c.held = held;
+  c.basis = basis;
+  // A live hit (of a bank refresh does not hold) waiting for response room.
+  uint64_t live_c = live;
+  for (uint32_t m = rc.bank_block & q.hit_banks; m != 0; m &= m - 1) live_c &= ~q.bank_entries[std::countr_zero(m)];
   const bool wr_wait = (live_c & q.write) != 0 && !v.wr_credit, rd_wait = (live_c & ~q.write) != 0 && !v.rd_credit;
   p.credit_blocked = !rc.col_block && (wr_wait || rd_wait);
-  const uint64_t at = std::min(col_at, ap_at);
-  if (at == kNever) return p;
-  col &= plan_mask(col_at == at);
-  ap &= plan_mask(ap_at == at);
+  const uint64_t ap_at = std::min(c.pre_at, c.act_at);
+  const uint64_t at = std::min(c.col_at, ap_at);
+  if (at == kNever) return;
+  const uint64_t col = c.col & plan_mask(c.col_at == at);
+  const uint64_t ap = (c.pre & plan_mask(c.pre_at == at)) | (c.act & plan_mask(c.act_at == at));
   // The oldest urgent one, else the oldest column command, else the oldest ACT or PRE.
   uint64_t sel = (col | ap) & q.urgent;
   sel |= col & plan_mask(sel == 0);
@@ -217,7 +289,6 @@ inline Plan frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t
   // Column: RD or WR by the entry; otherwise PRE to an open bank, ACT to a closed one.
   static constexpr Cmd kCmd[8] = {Cmd::ACT, Cmd::PRE, Cmd::ACT, Cmd::PRE, Cmd::RD, Cmd::RD, Cmd::WR, Cmd::WR};
   p.cmd = kCmd[(((col >> i) & 1u) << 2) | (((q.write >> i) & 1u) << 1) | ((v.banks.open >> p.bank) & 1u)];
-  return p;
 }
 
 // The oldest request only: its next command when ready.
