@@ -140,6 +140,11 @@ struct Plan {
 // All ones if c, else zero, as arithmetic (no branch).
 inline uint64_t plan_mask(bool c) { return uint64_t{0} - static_cast<uint64_t>(c); }
 
+// Minimum and maximum by value (std::min and std::max take references,
+// and the compiler then at times branches where a conditional move does).
+inline uint64_t plan_min(uint64_t a, uint64_t b) { return b < a ? b : a; }
+inline uint64_t plan_max(uint64_t a, uint64_t b) { return a < b ? b : a; }
+
 // The earliest cycle `at` and the entries `set` ready then, with a
 // candidate set s ready at x (an empty s comes with x = kNever), branch-free.
 inline void plan_take(uint64_t& at, uint64_t& set, uint64_t x, uint64_t s) {
@@ -210,7 +215,7 @@ inline void frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t
   const uint64_t live = hit & ~held;
   const uint64_t may_wr = q.write & plan_mask(!rc.col_block && v.wr_credit);
   const uint64_t may_rd = ~q.write & plan_mask(!rc.col_block && v.rd_credit);
-  const uint64_t from = std::max(std::max(tm.faw_free, tm.act_all), t);
+  const uint64_t from = plan_max(plan_max(tm.faw_free, tm.act_all), t);
   // What must be done again: everything without a valid cache, or when
   // refresh's blocks or the held-back hits changed (banks change kind);
   // column commands when response room changed; a kind whose cycle has
@@ -228,16 +233,16 @@ inline void frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t
   auto col_bank = [&](unsigned b) {
     const uint64_t el = q.bank_entries[b] & live;
     const uint64_t sw = el & may_wr, sr = el & may_rd;
-    plan_take(c.col_at, c.col, std::max(tm.wr_at(b), t) | plan_mask(sw == 0), sw);
-    plan_take(c.col_at, c.col, std::max(tm.rd_at(b), t) | plan_mask(sr == 0), sr);
+    plan_take(c.col_at, c.col, plan_max(tm.wr_at(b), t) | plan_mask(sw == 0), sw);
+    plan_take(c.col_at, c.col, plan_max(tm.rd_at(b), t) | plan_mask(sr == 0), sr);
   };
   auto pre_bank = [&](unsigned b) {
     const uint64_t sp = q.bank_entries[b] & ~hit;
-    plan_take(c.pre_at, c.pre, std::max(tm.pre[b], t) | plan_mask(sp == 0), sp);
+    plan_take(c.pre_at, c.pre, plan_max(tm.pre[b], t) | plan_mask(sp == 0), sp);
   };
   auto act_bank = [&](unsigned b) {
-    const uint64_t own = std::max(tm.act[b], tm.act_grp[b >> tm.group_shift]);
-    plan_take(c.act_at, c.act, std::max(own, from), q.bank_entries[b]);
+    const uint64_t own = plan_max(tm.act[b], tm.act_grp[b >> tm.group_shift]);
+    plan_take(c.act_at, c.act, plan_max(own, from), q.bank_entries[b]);
   };
   if (redo & kRedoCol) {
     c.col_at = kNever;
@@ -273,8 +278,8 @@ inline void frfcfs_plan(const ChannelView& v, const RefreshControl& rc, uint64_t
   for (uint32_t m = rc.bank_block & q.hit_banks; m != 0; m &= m - 1) live_c &= ~q.bank_entries[std::countr_zero(m)];
   const bool wr_wait = (live_c & q.write) != 0 && !v.wr_credit, rd_wait = (live_c & ~q.write) != 0 && !v.rd_credit;
   p.credit_blocked = !rc.col_block && (wr_wait || rd_wait);
-  const uint64_t ap_at = std::min(c.pre_at, c.act_at);
-  const uint64_t at = std::min(c.col_at, ap_at);
+  const uint64_t ap_at = plan_min(c.pre_at, c.act_at);
+  const uint64_t at = plan_min(c.col_at, ap_at);
   if (at == kNever) return;
   const uint64_t col = c.col & plan_mask(c.col_at == at);
   const uint64_t ap = (c.pre & plan_mask(c.pre_at == at)) | (c.act & plan_mask(c.act_at == at));
