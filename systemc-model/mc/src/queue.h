@@ -37,6 +37,11 @@ class TransactionQueue {
     cap_ = starve_cap;
     banks_ = banks;
     free_ = depth >= 64 ? ~uint64_t{0} : (uint64_t{1} << depth) - 1;
+    planes_ = static_cast<unsigned>(std::bit_width(starve_cap));
+    for (unsigned p = 0; p < kAgePlanes; ++p) {
+      age_[p] = 0;
+      cap_bits_[p] = ((starve_cap >> p) & 1u) != 0 ? ~uint64_t{0} : 0;
+    }
   }
 
   const QueueState& state() const { return s_; }
@@ -60,7 +65,7 @@ class TransactionQueue {
     const unsigned sl = static_cast<unsigned>(std::countr_zero(free_));
     free_ &= free_ - 1;
     e_[sl] = e;
-    // Age 0.
+    // Age 0 (its bits in age_ are 0 already).
     s_.meta[i] = uint64_t{e.row} | (uint64_t{e.bank} << 32) | (uint64_t{sl} << kSlotShift);
     if (e.write) s_.write |= m;
     if (hit) {
@@ -79,18 +84,22 @@ class TransactionQueue {
     const QueueEntry& out = e_[sl];
     free_ |= uint64_t{1} << sl;
     --key_count_[key_slot(out.key)];
-    // Saturating increments, branch-free; an entry at the cap is urgent
-    // (it was marked when it got there).
-    uint64_t at_cap = 0;
-    for (unsigned j = 0; j < i; ++j) {
-      const uint64_t a = s_.meta[j] >> kAgeShift;
-      const uint64_t inc = a != cap_ ? 1 : 0;
-      s_.meta[j] += inc << kAgeShift;
-      at_cap |= uint64_t{a + inc == cap_} << j;
+    // The older entries were overtaken once more: their ages, one bit plane
+    // per bit (bit j of plane p: bit p of entry j's age), count up in a
+    // ripple-carry add over the planes, those at the cap (the urgent ones)
+    // excepted; one reaching the cap is urgent. No loop over the entries.
+    const uint64_t low = (uint64_t{1} << i) - 1;
+    const uint64_t inc = low & ~s_.urgent;
+    uint64_t carry = inc, at_cap = inc;
+    for (unsigned p = 0; p < planes_; ++p) {
+      const uint64_t c = age_[p] & carry;
+      age_[p] ^= carry;
+      carry = c;
+      at_cap &= ~(age_[p] ^ cap_bits_[p]);
     }
     s_.urgent |= at_cap;
-    const uint64_t low = (uint64_t{1} << i) - 1;
     auto squeeze = [low](uint64_t m) { return (m & low) | ((m >> 1) & ~low); };
+    for (unsigned p = 0; p < planes_; ++p) age_[p] = squeeze(age_[p]);
     s_.write = squeeze(s_.write);
     s_.urgent = squeeze(s_.urgent);
     s_.hit = squeeze(s_.hit);
@@ -131,8 +140,15 @@ class TransactionQueue {
   }
 
  private:
-  // QueueState::meta above the row and bank: the entry's slot in e_ and its age.
-  static constexpr unsigned kSlotShift = 40, kAgeShift = 48;
+  // QueueState::meta above the row and bank: the entry's slot in e_.
+  static constexpr unsigned kSlotShift = 40;
+  // Ages (the younger entries that left before each, up to the cap) as bit
+  // planes by queue position, like the masks: planes_ of them, enough for
+  // the cap (at most 255). Positions at or past the size stay 0.
+  static constexpr unsigned kAgePlanes = 8;
+  uint64_t age_[kAgePlanes] = {};
+  uint64_t cap_bits_[kAgePlanes] = {};  // all ones where the cap has a 1 bit
+  unsigned planes_ = 0;
   unsigned slot(unsigned i) const { return static_cast<uint8_t>(s_.meta[i] >> kSlotShift); }
   uint64_t used() const { return ~free_ & (depth_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << depth_) - 1); }
   // A slot per key hash: how many queued entries have a key there.
