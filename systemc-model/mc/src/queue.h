@@ -118,8 +118,17 @@ class TransactionQueue {
     }
     if (s_.bank_entries[out.bank] == 0) s_.banks_used &= ~(uint32_t{1} << out.bank);
     if ((s_.bank_entries[out.bank] & s_.hit) == 0) s_.hit_banks &= ~(uint32_t{1} << out.bank);
-    const unsigned n = s_.size - i - 1;
-    if (n != 0) std::memmove(&s_.meta[i], &s_.meta[i + 1], n * sizeof(s_.meta[0]));
+    // The younger entries' meta move down one place: a copy of a fixed
+    // length (the queue's depth rounded up; what lands past the size is
+    // never read) has no branch on how many there are.
+    if (depth_ <= 16) {
+      shift_down<16>(i);
+    } else if (depth_ <= 32) {
+      shift_down<32>(i);
+    } else {
+      const unsigned n = s_.size - i - 1;
+      if (n != 0) std::memmove(&s_.meta[i], &s_.meta[i + 1], n * sizeof(s_.meta[0]));
+    }
     --s_.size;
     return out;
   }
@@ -149,6 +158,13 @@ class TransactionQueue {
   uint64_t age_[kAgePlanes] = {};
   uint64_t cap_bits_[kAgePlanes] = {};  // all ones where the cap has a 1 bit
   unsigned planes_ = 0;
+  // meta[i .. i + N - 2] = meta[i + 1 .. i + N - 1] (i + N <= kMaxQueue).
+  template <unsigned N>
+  void shift_down(unsigned i) {
+    uint64_t tmp[N];
+    std::memcpy(tmp, &s_.meta[i + 1], sizeof tmp);
+    std::memcpy(&s_.meta[i], tmp, sizeof tmp);
+  }
   unsigned slot(unsigned i) const { return static_cast<uint8_t>(s_.meta[i] >> kSlotShift); }
   uint64_t used() const { return ~free_ & (depth_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << depth_) - 1); }
   // A slot per key hash: how many queued entries have a key there.
