@@ -612,10 +612,14 @@ bool McModel::offer(unsigned port, const McRequest& r, uint64_t at) {
 bool McModel::offer_if_accepted(unsigned port, const McRequest& r) {
   Impl& m = *impl_;
   if (m.port_offer(port).held) return false;
-  unsigned c = 0;
-  const QueueEntry e = m.decode(r, port, &c);
+  // A full queue refuses before the request is decoded (a host offering
+  // as fast as the controller takes finds it full about every other time).
+  const unsigned c = m.f_ch.of(r.addr);
   const TransactionQueue& q = m.ch[c].queue;
-  if (q.full() || q.hazard(e.key, e.write)) return false;
+  if (q.full()) return false;
+  unsigned c2 = 0;
+  const QueueEntry e = m.decode(r, port, &c2);
+  if (q.hazard(e.key, e.write)) return false;
   m.hold(port, e, c, m.now);
   return true;
 }
