@@ -320,7 +320,11 @@ struct McModel::Impl {
   // response room, the next response leaving.
   void plan_wake(Channel& k, const ChannelView& v, uint64_t t) {
     k.wake = std::max(t + 1, std::min(k.plan.at, refresh_next(k, v, t)));
-    if (k.credit_blocked) k.wake = std::min(k.wake, std::max(t + 1, std::min(k.rd.visible(), k.wack.visible())));
+    // With a hit waiting for response room, the next response leaving
+    // (arithmetic: whether one waits is data dependent).
+    const uint64_t room = std::max(t + 1, std::min(k.rd.visible(), k.wack.visible()));
+    const uint64_t w = k.wake, r = room | (uint64_t{k.credit_blocked} - 1);
+    k.wake = r < w ? r : w;
   }
 
   // FR-FCFS by plan: in a cycle in which the plan's assumptions hold, its

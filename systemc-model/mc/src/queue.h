@@ -116,7 +116,7 @@ class TransactionQueue {
       const unsigned top = 32u - static_cast<unsigned>(std::countl_zero(used));  // past the last used bank
       for (unsigned b = 0; b < top; ++b) s_.bank_entries[b] = squeeze(s_.bank_entries[b]);
     }
-    if (s_.bank_entries[out.bank] == 0) s_.banks_used &= ~(uint32_t{1} << out.bank);
+    s_.banks_used &= ~(uint32_t{s_.bank_entries[out.bank] == 0} << out.bank);
     if ((s_.bank_entries[out.bank] & s_.hit) == 0) s_.hit_banks &= ~(uint32_t{1} << out.bank);
     // The younger entries' meta move down one place: a copy of a fixed
     // length (the queue's depth rounded up; what lands past the size is
@@ -168,10 +168,12 @@ class TransactionQueue {
   unsigned slot(unsigned i) const { return static_cast<uint8_t>(s_.meta[i] >> kSlotShift); }
   uint64_t used() const { return ~free_ & (depth_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << depth_) - 1); }
   // A slot per key hash: how many queued entries have a key there.
-  static unsigned key_slot(uint64_t key) { return static_cast<unsigned>((key * 0x9E3779B97F4A7C15ull) >> 58); }
+  // (256 slots for at most 64 entries: a request finds its slot taken by
+  // another address seldom, and only then looks through the entries.)
+  static unsigned key_slot(uint64_t key) { return static_cast<unsigned>((key * 0x9E3779B97F4A7C15ull) >> 56); }
 
   QueueState s_;
-  uint8_t key_count_[64] = {};
+  uint8_t key_count_[256] = {};
   unsigned depth_ = 0, cap_ = 0, banks_ = 0;
   uint64_t free_ = 0;         // slots of e_ not holding an entry
   QueueEntry e_[kMaxQueue];   // the entries' payload, by slot (an entry stays in its slot)
