@@ -591,7 +591,10 @@ struct McModel::Impl {
       if (stop_at_departure && departures != departed) break;
       const uint64_t n = next_activity();
       if (stop_at_departure && n == kNever) break;  // idle: no departure to wait for
-      if (n > now) now = std::min(n, until);
+      // Skip to the next activity (if later), not past `until`: a maximum,
+      // not a branch (whether there is a gap is data dependent).
+      const uint64_t to = n < until ? n : until;
+      now = to > now ? to : now;
     }
   }
 };
