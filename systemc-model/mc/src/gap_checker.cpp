@@ -41,6 +41,8 @@ void GapChecker::init(const McConfig& c) {
   t_ = BankTimes{};
   t_.group_shift = group_shift_;
   split_ = g_.rc >= g_.rrd_l && g_.rfcb >= g_.rrd_l && g_.rrd_l >= g_.rrd_s;
+  col_gap_[0] = ColGaps{{g_.wr2rd_s, g_.wr2rd_l}, {g_.wr2wr_s, g_.wr2wr_l}, g_.wr2pre};
+  col_gap_[1] = ColGaps{{g_.rd2rd_s, g_.rd2rd_l}, {g_.rd2wr_s, g_.rd2wr_l}, g_.rtp};
   std::fill(faw_, faw_ + 4, 0);
   faw_next_ = 0;
   // tRC and tRRD are timing fields (32 bits each).

@@ -66,15 +66,17 @@ class GapChecker final : public TimingChecker {
   }
 
   // RD (rd) or WR: column to column, the same for every bank of a group.
+  // The gaps come from a table by command and by same bank group or not, so
+  // the loop has no branch.
   void column(bool rd, unsigned bank, uint64_t t) {
     const unsigned group = bank >> group_shift_;
-    const uint64_t to_rd_s = t + (rd ? g_.rd2rd_s : g_.wr2rd_s), to_rd_l = t + (rd ? g_.rd2rd_l : g_.wr2rd_l);
-    const uint64_t to_wr_s = t + (rd ? g_.rd2wr_s : g_.wr2wr_s), to_wr_l = t + (rd ? g_.rd2wr_l : g_.wr2wr_l);
+    const ColGaps& g = col_gap_[rd ? 1 : 0];
     for (unsigned x = 0; x < groups_; ++x) {
-      later(t_.rd_grp[x], x == group ? to_rd_l : to_rd_s);
-      later(t_.wr_grp[x], x == group ? to_wr_l : to_wr_s);
+      const unsigned same = x == group ? 1u : 0u;
+      later(t_.rd_grp[x], t + g.to_rd[same]);
+      later(t_.wr_grp[x], t + g.to_wr[same]);
     }
-    later(t_.pre[bank], t + (rd ? g_.rtp : g_.wr2pre));
+    later(t_.pre[bank], t + g.to_pre);
   }
 
   void pre(unsigned bank, uint64_t t) { later(t_.act[bank], t + g_.rp); }
@@ -95,7 +97,11 @@ class GapChecker final : public TimingChecker {
   }
 
  private:
-  static void later(uint64_t& x, uint64_t v) { x = std::max(x, v); }
+  // x moves to v if that is later (by value: a conditional move, not a branch).
+  static void later(uint64_t& x, uint64_t v) {
+    const uint64_t c = x;
+    x = c < v ? v : c;
+  }
   [[noreturn]] static void prea_error();
 
   Gaps g_{};
@@ -107,6 +113,12 @@ class GapChecker final : public TimingChecker {
   // banks kept once for its bank group and once for all banks (act_grp,
   // act_all), its own in act; otherwise each bank's in act.
   bool split_ = false;
+  // A column command's gaps to the next RD and WR ([0] other bank group,
+  // [1] same bank group) and to its bank's PRE; col_gap_[0] WR, [1] RD.
+  struct ColGaps {
+    uint64_t to_rd[2], to_wr[2], to_pre;
+  };
+  ColGaps col_gap_[2] = {};
   uint64_t faw_[4] = {0, 0, 0, 0};
   unsigned faw_next_ = 0;                         // the oldest slot
   uint32_t act_gap_[kMaxBanks][kMaxBanks] = {};  // [ACT's bank][bank]: tRC to itself, else tRRD_L or tRRD_S
