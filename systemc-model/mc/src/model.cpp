@@ -545,12 +545,10 @@ struct McModel::Impl {
       const RespEntry e = f.front();
       f.pop(t);
       k.prefer_wack = !sel_wack;
-      if (sel_wack) {
-        ++k.stats.writes;
-      } else {
-        --k.rd_cnt;
-        ++k.stats.reads;
-      }
+      // Counted without a branch (which kind goes is data dependent).
+      k.stats.writes += sel_wack ? 1u : 0u;
+      k.stats.reads += sel_wack ? 0u : 1u;
+      k.rd_cnt -= sel_wack ? 0u : 1u;
       --outstanding;
       events.push_back(McEvent{McEvent::Kind::Completed, sel_wack, static_cast<uint16_t>(port), e.id, t, e.tag});
       if (k.credit_blocked) k.wake = std::min(k.wake, t + 1);

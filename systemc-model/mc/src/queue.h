@@ -67,11 +67,11 @@ class TransactionQueue {
     e_[sl] = e;
     // Age 0 (its bits in age_ are 0 already).
     s_.meta[i] = uint64_t{e.row} | (uint64_t{e.bank} << 32) | (uint64_t{sl} << kSlotShift);
-    if (e.write) s_.write |= m;
-    if (hit) {
-      s_.hit |= m;
-      s_.hit_banks |= uint32_t{1} << e.bank;
-    }
+    // (Masks, not branches: reads and writes, hits and misses come in a
+    // data-dependent order.)
+    s_.write |= m & (uint64_t{0} - uint64_t{e.write});
+    s_.hit |= m & (uint64_t{0} - uint64_t{hit});
+    s_.hit_banks |= uint32_t{hit} << e.bank;
     if (cap_ == 0) s_.urgent |= m;
     s_.bank_entries[e.bank] |= m;
     s_.banks_used |= uint32_t{1} << e.bank;
@@ -139,7 +139,7 @@ class TransactionQueue {
     s_.hit &= ~e;
     for (; e != 0; e &= e - 1) {
       const unsigned i = static_cast<unsigned>(__builtin_ctzll(e));
-      if (s_.row(i) == row) s_.hit |= uint64_t{1} << i;
+      s_.hit |= uint64_t{s_.row(i) == row} << i;
     }
     s_.hit_banks = (s_.hit_banks & ~(uint32_t{1} << b)) | (uint32_t{(s_.bank_entries[b] & s_.hit) != 0} << b);
   }
