@@ -363,8 +363,19 @@ struct McModel::Impl {
       return;
     }
     if (use_frfcfs) {
-      frfcfs_step(k, v, rc, t);
-      return;
+      // A queue over at most four banks (a sequential stream): the pick,
+      // whose pass is short there, not the plan, whose bookkeeping on every
+      // arrival and command would cost more. Both give the same command at
+      // the same cycle; the plan and its cache are made anew when more
+      // banks fill.
+      uint32_t more = v.queue.banks_used;
+      for (int n = 0; n < 4; ++n) more &= more - 1;
+      if (more != 0) {
+        frfcfs_step(k, v, rc, t);
+        return;
+      }
+      k.plan_valid = false;
+      k.plan_cache.valid = false;
     }
     const Pick p = use_frfcfs ? frfcfs.pick(v, rc, t) : scheduler->pick(v, rc, t);
     if (p.cmd != Cmd::NOP) {
