@@ -483,14 +483,16 @@ struct McModel::Impl {
     const uint64_t bit = uint64_t{1} << (q.size - 1);
     const uint64_t others = q.bank_entries[e.bank] & ~bit;
     if ((q.urgent & ~q.hit & others) != 0) pc.held |= bit;
+    // A first live hit takes its bank from the PREs even when it cannot go
+    // while the plan holds (refresh blocking column commands).
+    if (c != Cmd::ACT && c != Cmd::PRE && hit && (others & q.hit & ~pc.held) == 0 && others != 0) {
+      pc.pre_at = 0;
+    }
     if (r == kNever) return;
     switch (c) {
       case Cmd::ACT: plan_take(pc.act_at, pc.act, r, bit); break;
       case Cmd::PRE: plan_take(pc.pre_at, pc.pre, r, bit); break;
-      default:
-        if (hit && (others & q.hit & ~pc.held) == 0 && others != 0) pc.pre_at = 0;
-        plan_take(pc.col_at, pc.col, r, bit);
-        break;
+      default: plan_take(pc.col_at, pc.col, r, bit); break;
     }
   }
 
