@@ -22,8 +22,6 @@
 // build) there is no slot buffer: a source line is read only when the
 // window will take it, and goes into the window as it arrives.
 
-`include "rtl/kmt_arith_pkg.sv"
-
 `default_nettype none
 
 module kmt_dma #(
@@ -126,11 +124,13 @@ module kmt_dma #(
   // span's line, and its word in the line the span's word.
   assign g_dspan = (CntW+1)'(g_dst[LineLog2-1:0]) + (CntW+1)'(g_count) - (CntW+1)'(4);
   assign g_sspan = (CntW+1)'(g_src[LineLog2-1:0]) + (CntW+1)'(g_count) - (CntW+1)'(4);
-  // Source lines, and whether the source's word offset is past the destination's.
+  // Source lines, whether the source's word offset is past the
+  // destination's, and the lines the first write needs: min(1 + ahead, nsrc).
   logic [LCntW-1:0] g_nsrc;
-  logic             g_ahead;
+  logic             g_ahead, g_need2;
   assign g_nsrc  = LCntW'(g_sspan >> LineLog2) + LCntW'(1);
   assign g_ahead = g_src[LineLog2-1:2] > g_dst[LineLog2-1:2];
+  assign g_need2 = g_ahead && g_nsrc != LCntW'(1);
 
   // ---------------------------------------------------------------- state
   logic [1:0]       op_q;
@@ -258,9 +258,9 @@ module kmt_dma #(
         wleft_q    <= LCntW'(g_dspan >> LineLog2) + LCntW'(1);
         rleft_q    <= (g_op == OpCopy) ? g_nsrc : '0;
         // need = min(1 + ahead, nsrc), none taken yet.
-        more_q     <= (g_op != OpCopy) ? '0 : g_nsrc - ((g_ahead && g_nsrc != LCntW'(1)) ? LCntW'(2) : LCntW'(1));
-        short_q    <= (g_op != OpCopy) ? 2'd0 : (g_ahead && g_nsrc != LCntW'(1)) ? 2'd2 : 2'd1;
-        capped_q   <= g_ahead && g_nsrc == LCntW'(1);
+        more_q     <= (g_op != OpCopy) ? '0 : g_nsrc - (g_need2 ? LCntW'(2) : LCntW'(1));
+        short_q    <= (g_op != OpCopy) ? 2'd0 : (g_need2 ? 2'd2 : 2'd1);
+        capped_q   <= g_ahead && !g_need2;
         dfirst_w_q <= g_dst[LineLog2-1:2];
         dlast_w_q  <= g_dspan[LineLog2-1:2];
         delta_q    <= g_src[LineLog2-1:2] - g_dst[LineLog2-1:2];
@@ -333,7 +333,8 @@ module kmt_dma #(
     end
   end
 
-  // Word offsets come from the low bits; a count of the whole VRAM wraps to 0.
+  // Ids wider than used; the spans' low bits are the offsets the lines
+  // and words already take from the addresses.
   logic unused_bits;
   assign unused_bits = ^{rd_rsp_id_i, wr_rsp_id_i, g_dspan[1:0], g_sspan[LineLog2-1:0]};
 
