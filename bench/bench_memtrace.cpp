@@ -29,12 +29,11 @@ memtrace::ReplayResult replay_once(const std::string& backend, const hw::dram::P
 }
 
 // The same replay repeated, each on a fresh backend, until the runs add up
-// to kMinSeconds of wall time (at least one run, at most kMaxRuns); the run
+// to min_seconds of wall time (at least one run, at most kMaxRuns); the run
 // with the median speed is reported, with the number of runs. A run of a few
 // milliseconds (the model on a short trace) is otherwise measured mostly
-// cold: caches, branch predictors and the clock still warming up; a run of
-// a second (the RTL) is at the mercy of whatever else the machine does. A
-// run longer than kMinSeconds is measured once.
+// cold: caches, branch predictors and the clock still warming up. A run
+// longer than min_seconds is measured once.
 constexpr double kMinSeconds = 3.0;
 constexpr unsigned kMaxRuns = 25;
 
@@ -43,7 +42,8 @@ struct Timed {
   unsigned runs = 0;
 };
 
-Timed replay(const std::string& backend, const hw::dram::Preset& p, const std::vector<memtrace::TraceRecord>& t) {
+Timed replay(const std::string& backend, const hw::dram::Preset& p, const std::vector<memtrace::TraceRecord>& t,
+             double min_seconds = kMinSeconds) {
   std::vector<memtrace::ReplayResult> runs;
   double total = 0;
   do {
@@ -55,11 +55,49 @@ Timed replay(const std::string& backend, const hw::dram::Preset& p, const std::v
                    static_cast<unsigned long long>(runs.back().cycles));
       std::exit(1);
     }
-  } while (total < kMinSeconds && runs.size() < kMaxRuns);
+  } while (total < min_seconds && runs.size() < kMaxRuns);
   std::sort(runs.begin(), runs.end(),
             [](const auto& a, const auto& b) { return a.requests_per_second < b.requests_per_second; });
   const unsigned n = static_cast<unsigned>(runs.size());
   return Timed{std::move(runs[n / 2]), n};
+}
+
+// The model against the RTL on one trace, in rounds that alternate the two
+// (the model's median of runs adding up to kRoundModelSeconds, then one RTL
+// run), until the RTL runs add up to kMinSeconds (at most kMaxRounds): a
+// change in the machine's load moves both sides of a round's ratio. The
+// median round's ratio is the speedup; each side's figures are its median.
+constexpr double kRoundModelSeconds = 0.5;
+constexpr unsigned kMaxRounds = 15;
+
+struct Compared {
+  Timed model, rtl;
+  std::vector<double> ratios;  // sorted
+  double speedup = 0;
+};
+
+Compared compare(const hw::dram::Preset& p, const std::vector<memtrace::TraceRecord>& t) {
+  std::vector<Timed> models, rtls;
+  Compared c;
+  double rtl_total = 0;
+  do {
+    models.push_back(replay("model", p, t, kRoundModelSeconds));
+    rtls.push_back(replay("rtl", p, t, 0));
+    rtl_total += rtls.back().r.wall_seconds;
+    c.ratios.push_back(models.back().r.requests_per_second / rtls.back().r.requests_per_second);
+  } while (rtl_total < kMinSeconds && rtls.size() < kMaxRounds);
+  auto by_speed = [](const Timed& a, const Timed& b) { return a.r.requests_per_second < b.r.requests_per_second; };
+  std::sort(models.begin(), models.end(), by_speed);
+  std::sort(rtls.begin(), rtls.end(), by_speed);
+  std::sort(c.ratios.begin(), c.ratios.end());
+  const size_t n = c.ratios.size();
+  c.model = models[n / 2];
+  c.model.runs = 0;
+  for (const Timed& m : models) c.model.runs += m.runs;
+  c.rtl = rtls[n / 2];
+  c.rtl.runs = static_cast<unsigned>(n);
+  c.speedup = n % 2 == 1 ? c.ratios[n / 2] : (c.ratios[n / 2 - 1] + c.ratios[n / 2]) / 2;
+  return c;
 }
 
 void result_fields(JsonWriter& j, const Timed& t) {
@@ -132,12 +170,16 @@ int main(int argc, char** argv) {
       const auto t = k == "random"       ? test::random_trace(*p, n_rtl, 0.3, seed)
                      : k == "sequential" ? test::sequential_trace(*p, n_rtl, seed)
                                          : test::mixed_trace(*p, n_rtl, seed);
-      const Timed m = replay("model", *p, t);
-      const Timed r = replay("rtl", *p, t);
-      const double speedup = m.r.requests_per_second / r.r.requests_per_second;
-      std::fprintf(stderr, "%-6s %-10s %llu requests: model %.3g requests/s (%u runs), rtl %.3g requests/s (%u): %.0fx\n",
+      const Compared c = compare(*p, t);
+      const Timed& m = c.model;
+      const Timed& r = c.rtl;
+      const double speedup = c.speedup;
+      std::fprintf(stderr,
+                   "%-6s %-10s %llu requests: model %.3g requests/s (%u runs), rtl %.3g requests/s (%u): %.0fx "
+                   "(median of %zu rounds, %.0f-%.0fx)\n",
                    std::string(p->name).c_str(), kind, static_cast<unsigned long long>(t.size()),
-                   m.r.requests_per_second, m.runs, r.r.requests_per_second, r.runs, speedup);
+                   m.r.requests_per_second, m.runs, r.r.requests_per_second, r.runs, speedup, c.ratios.size(),
+                   c.ratios.front(), c.ratios.back());
       j.begin_object().field("preset", p->name).field("trace", kind);
       j.key("model").begin_object();
       result_fields(j, m);
@@ -145,6 +187,9 @@ int main(int argc, char** argv) {
       j.key("rtl").begin_object();
       result_fields(j, r);
       j.end_object();
+      j.field("rounds", static_cast<uint64_t>(c.ratios.size()))
+          .field("speedup_min", c.ratios.front())
+          .field("speedup_max", c.ratios.back());
       j.field("speedup", speedup).field("same_cycles", m.r.cycles == r.r.cycles);
       j.end_object();
     }
