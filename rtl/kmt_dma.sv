@@ -140,8 +140,6 @@ module kmt_dma #(
   logic [1:0]       short_q;
   logic [WordW-1:0] dfirst_w_q, dlast_w_q, delta_q;
   logic             capped_q, first_q;
-  // FILL's pattern (low word) or TIMESTAMP's value: one register, the op tells.
-  logic [63:0]      fill_q;
   logic [DataW-1:0] lo_q, hi_q;
   logic [DataW-1:0] slot_q [RdSlots];
   logic [RdSlots-1:0] slot_valid_q;
@@ -195,19 +193,13 @@ module kmt_dma #(
 
   // Window: hi_q is the newest source line taken, lo_q the one before it.
   // When the copy's last source line is the low half of the window (or the
-  // offsets agree), it is in hi_q.
+  // offsets agree), it is in hi_q. FILL and TIMESTAMP keep their line in
+  // hi_q (taken with the command, delta_q 0): every write is copy_data.
   assign lo_src    = (delta_q == '0 || capped_q) ? hi_q : lo_q;
   assign window    = {hi_q, lo_src};
   assign copy_data = DataW'(window >> (32 * delta_q));
 
-  always_comb begin
-    wr_req_wdata_o = copy_data;
-    if (op_q == OpFill) begin
-      wr_req_wdata_o = {Words{fill_q[31:0]}};
-    end else if (op_q != OpCopy) begin
-      wr_req_wdata_o = {(Words / 2){fill_q}};
-    end
-  end
+  assign wr_req_wdata_o = copy_data;
 
   always_comb begin
     for (int unsigned j = 0; j < Words; j++) begin
@@ -240,7 +232,6 @@ module kmt_dma #(
       delta_q      <= '0;
       capped_q     <= 1'b0;
       first_q      <= 1'b0;
-      fill_q       <= '0;
       slot_valid_q <= '0;
       iss_slot_q   <= '0;
       cons_slot_q  <= '0;
@@ -263,10 +254,8 @@ module kmt_dma #(
         capped_q   <= g_ahead && !g_need2;
         dfirst_w_q <= g_dst[LineLog2-1:2];
         dlast_w_q  <= g_dspan[LineLog2-1:2];
-        delta_q    <= g_src[LineLog2-1:2] - g_dst[LineLog2-1:2];
+        delta_q    <= (g_op == OpCopy) ? g_src[LineLog2-1:2] - g_dst[LineLog2-1:2] : '0;
         first_q    <= 1'b1;
-        fill_q     <= {timebase_i[63:32],
-                       (g_op == OpFill) ? cmd_pattern_i[gnt_idx*32 +: 32] : timebase_i[31:0]};
       end
       if (rd_fire) begin
         sline_q    <= sline_q + LineW'(1);
@@ -314,6 +303,9 @@ module kmt_dma #(
     if (consume) begin
       hi_q <= (RdSlots == 1) ? rd_rsp_data_i : slot_q[cons_slot_q];
       lo_q <= hi_q;
+    end else if (gnt_valid && g_op != OpCopy) begin
+      // FILL: the pattern over the line; TIMESTAMP: the timebase, sampled now.
+      hi_q <= (g_op == OpFill) ? {Words{cmd_pattern_i[gnt_idx*32 +: 32]}} : {(Words / 2){timebase_i}};
     end
   end
 
