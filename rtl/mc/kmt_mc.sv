@@ -193,6 +193,35 @@ module kmt_mc #(
 
     assign ch_valid = gnt_valid;
 
+    // The granted port's request: each port's fields under its grant bit,
+    // ORed (one bit at most is set), where a binary-indexed multiplexer
+    // would also decode the ports that never write.
+    logic             sel_write;
+    logic [BankW-1:0] sel_bank;
+    logic [RowW-1:0]  sel_row;
+    logic [ColW-1:0]  sel_col;
+    logic [IdW-1:0]   sel_id;
+    logic [DataW-1:0] sel_wdata;
+    logic [StrbW-1:0] sel_wstrb;
+    always_comb begin
+      sel_write = 1'b0;
+      sel_bank  = '0;
+      sel_row   = '0;
+      sel_col   = '0;
+      sel_id    = '0;
+      sel_wdata = '0;
+      sel_wstrb = '0;
+      for (int unsigned p = 0; p < NumPorts; p++) begin
+        sel_write |= ch_gnt[c][p] && req_write_i[p];
+        sel_bank  |= {BankW{ch_gnt[c][p]}} & port_bank[p];
+        sel_row   |= {RowW{ch_gnt[c][p]}} & port_row[p];
+        sel_col   |= {ColW{ch_gnt[c][p]}} & port_col[p];
+        sel_id    |= {IdW{ch_gnt[c][p]}} & req_id_i[p*IdW +: IdW];
+        sel_wdata |= {DataW{ch_gnt[c][p]}} & req_wdata_i[p*DataW +: DataW];
+        sel_wstrb |= {StrbW{ch_gnt[c][p]}} & req_wstrb_i[p*StrbW +: StrbW];
+      end
+    end
+
     kmt_mc_channel #(
       .NumBg        (1 << BgBits),
       .NumBa        (1 << BaBits),
@@ -218,14 +247,14 @@ module kmt_mc #(
       .timebase_i,
       .req_valid_i        (ch_valid),
       .req_ready_o        (ch_ready[c]),
-      .req_write_i        (req_write_i[gnt_idx]),
-      .req_bank_i         (port_bank[gnt_idx]),
-      .req_row_i          (port_row[gnt_idx]),
-      .req_col_i          (port_col[gnt_idx]),
-      .req_id_i           (req_id_i[gnt_idx*IdW +: IdW]),
+      .req_write_i        (sel_write),
+      .req_bank_i         (sel_bank),
+      .req_row_i          (sel_row),
+      .req_col_i          (sel_col),
+      .req_id_i           (sel_id),
       .req_port_i         (gnt_idx),
-      .req_wdata_i        (req_wdata_i[gnt_idx*DataW +: DataW]),
-      .req_wstrb_i        (req_wstrb_i[gnt_idx*StrbW +: StrbW]),
+      .req_wdata_i        (sel_wdata),
+      .req_wstrb_i        (sel_wstrb),
       .rsp_valid_o        (ch_rsp_valid[c]),
       .rsp_ready_i        (ch_rsp_ready[c]),
       .rsp_write_o        (ch_rsp_write[c]),
