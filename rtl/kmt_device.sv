@@ -35,7 +35,9 @@
 // (kmt_ring NumCtx: a ring that cannot go on gives way to the next);
 // Ice40Dsp keeps the 32-bit counters (RING_COMPLETED, FENCE_SIGNALS,
 // FENCE_REWINDS, FENCE_WB_COUNT, FENCE_ERRORS, HOST_ERRORS) in the iCE40
-// UP5K's SB_MAC16 blocks (kmt_counter), one block each.
+// UP5K's SB_MAC16 blocks (kmt_counter), one block each; HeldBram keeps
+// FENCE_WDATA, CYCLE_HI and FENCE_VALUE_HI in block RAM (kmt_regs: a read of
+// one of them is answered a cycle later).
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/mc/kmt_mc_pkg.sv"
@@ -60,6 +62,7 @@ module kmt_device #(
   parameter bit          McWdataBram  = 1'b0,
   parameter bit          SharedRings  = 1'b0,
   parameter bit          Ice40Dsp     = 1'b0,
+  parameter bit          HeldBram     = 1'b0,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   // The preset's memory.
@@ -244,7 +247,8 @@ module kmt_device #(
     .DataW          (DataW),
     .TimingWritable (TimingWritable),
     .AddrNarrow     (AddrNarrow),
-    .Ice40Dsp       (Ice40Dsp)
+    .Ice40Dsp       (Ice40Dsp),
+    .HeldBram       (HeldBram)
   ) u_regs (
     .clk_i,
     .rst_ni,

@@ -7,7 +7,9 @@
 //
 // Waiting accesses: FENCE_SIGNAL (until the fence engine takes it),
 // FENCE_VALUE_LO (until the engine answers), VRAM_WDATA (until the memory
-// controller acknowledges the write), VRAM_RDATA (until the data comes back).
+// controller acknowledges the write), VRAM_RDATA (until the data comes back),
+// and with HeldBram the reads of FENCE_WDATA_LO/HI, CYCLE_HI and
+// FENCE_VALUE_HI (a cycle: see "Held words" below).
 // The ring register blocks live in kmt_ring: writes are passed on in the
 // cycle they are taken, reads are answered from the ring's read port.
 //
@@ -38,6 +40,7 @@ module kmt_regs #(
   parameter bit          TimingWritable = 1'b1,
   parameter bit          AddrNarrow     = 1'b0,
   parameter bit          Ice40Dsp       = 1'b0,   // the error counters in SB_MAC16 blocks (kmt_counter)
+  parameter bit          HeldBram       = 1'b0,   // the held words in block RAM (see "Held words")
   localparam int unsigned IdxW     = (NumFences > 1) ? $clog2(NumFences) : 1,
   localparam int unsigned Aw       = kmt_regs_pkg::BlockAw,
   localparam int unsigned LineLog2 = $clog2(DataW / 8),
@@ -130,7 +133,8 @@ module kmt_regs #(
     StFence,
     StFenceRsp,
     StMem,
-    StMemRsp
+    StMemRsp,
+    StHeldRd
   } state_e;
 
   state_e           state_q, state_d;
@@ -139,14 +143,11 @@ module kmt_regs #(
   logic             rsp_error_q, rsp_error_d;
 
   logic [15:0]      fence_sel_q, fence_sel_d;
-  logic [31:0]      value_hi_q, value_hi_d;
-  logic [63:0]      wdata_q, wdata_d;
   logic [1:0]       fe_op_q, fe_op_d;
   logic [IdxW-1:0]  fe_fence_q, fe_fence_d;
   logic [2:0]       irq_enable_q, irq_enable_d;
   logic             overflow_q, overflow_d;
   logic             ring_error_q, ring_error_d;
-  logic [31:0]      cycle_hi_q, cycle_hi_d;
   logic [31:0]      fence_errors_q;   // the host's fence errors and the write-back's
   logic             fence_err;
   logic [31:0]      host_errors_q;
@@ -159,6 +160,15 @@ module kmt_regs #(
   kmt_dram_pkg::timing_t timing_q, timing_d;
   logic             mem_write_q, mem_write_d;
   logic [31:0]      mem_word_q, mem_word_d;
+
+  // Held words: FENCE_WDATA_LO, FENCE_WDATA_HI, CYCLE_HI, FENCE_VALUE_HI.
+  // A word reads as 0 until written after reset (FENCE_VALUE_HI also after a
+  // FENCE_VALUE_LO read of a fence out of range).
+  localparam logic [1:0] HwWdLo = 2'd0, HwWdHi = 2'd1, HwCycHi = 2'd2, HwValHi = 2'd3;
+  logic [3:0]  hw_we, hw_zero_q, hw_zero_d;
+  logic [31:0] hw_wdata [4];
+  logic [31:0] hw_rd [4];   // as read
+  logic [1:0]  hw_sel_q, hw_sel_d;
 
   // ---------------------------------------------------------------- decode
   logic [2:0]  irq_status;
@@ -254,14 +264,14 @@ module kmt_regs #(
     rsp_rdata_d    = '0;
     rsp_error_d    = 1'b0;
     fence_sel_d    = fence_sel_q;
-    value_hi_d     = value_hi_q;
-    wdata_d        = wdata_q;
+    hw_we          = '0;
+    hw_zero_d      = hw_zero_q;
+    hw_sel_d       = hw_sel_q;
     fe_op_d        = fe_op_q;
     fe_fence_d     = fe_fence_q;
     irq_enable_d   = irq_enable_q;
     overflow_d     = overflow_q || rec_dropped_i;
     ring_error_d   = ring_error_q || (ring_halt_i != '0);
-    cycle_hi_d     = cycle_hi_q;
     fence_err      = 1'b0;
     host_err       = 1'b0;
     coalesce_d     = coalesce_q;
@@ -355,8 +365,14 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_IRQ_ENABLE_OFFSET:     irq_enable_d = req_wdata_i[2:0];
               kmt_regs_pkg::KMT_IRQ_COALESCE_OFFSET:   coalesce_d = req_wdata_i;
               kmt_regs_pkg::KMT_FENCE_SEL_OFFSET:      fence_sel_d = req_wdata_i[15:0];
-              kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET: wdata_d[31:0] = req_wdata_i;
-              kmt_regs_pkg::KMT_FENCE_WDATA_HI_OFFSET: wdata_d[63:32] = req_wdata_i;
+              kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET: begin
+                hw_we[HwWdLo]     = 1'b1;
+                hw_zero_d[HwWdLo] = 1'b0;
+              end
+              kmt_regs_pkg::KMT_FENCE_WDATA_HI_OFFSET: begin
+                hw_we[HwWdHi]     = 1'b1;
+                hw_zero_d[HwWdHi] = 1'b0;
+              end
               kmt_regs_pkg::KMT_FENCE_SIGNAL_OFFSET: begin
                 if (index_ok) begin
                   fe_op_d     = FeStore;
@@ -405,10 +421,19 @@ module kmt_regs #(
               kmt_regs_pkg::KMT_IRQ_STATUS_OFFSET: rsp_rdata_d = {29'd0, irq_status};
               kmt_regs_pkg::KMT_IRQ_ENABLE_OFFSET: rsp_rdata_d = {29'd0, irq_enable_q};
               kmt_regs_pkg::KMT_CYCLE_LO_OFFSET: begin
-                rsp_rdata_d = timebase_i[31:0];
-                cycle_hi_d  = timebase_i[63:32];
+                rsp_rdata_d        = timebase_i[31:0];
+                hw_we[HwCycHi]     = 1'b1;
+                hw_zero_d[HwCycHi] = 1'b0;
               end
-              kmt_regs_pkg::KMT_CYCLE_HI_OFFSET:    rsp_rdata_d = cycle_hi_q;
+              kmt_regs_pkg::KMT_CYCLE_HI_OFFSET: begin
+                if (HeldBram) begin
+                  hw_sel_d    = HwCycHi;
+                  rsp_valid_d = 1'b0;
+                  state_d     = StHeldRd;
+                end else begin
+                  rsp_rdata_d = hw_rd[HwCycHi];
+                end
+              end
               kmt_regs_pkg::KMT_MEM_CAPS_OFFSET:    rsp_rdata_d = mem_caps;
               kmt_regs_pkg::KMT_IRQ_COALESCE_OFFSET: rsp_rdata_d = coalesce_q;
               kmt_regs_pkg::KMT_FENCE_SEL_OFFSET:   rsp_rdata_d = {16'd0, fence_sel_q};
@@ -419,13 +444,24 @@ module kmt_regs #(
                   rsp_valid_d = 1'b0;
                   state_d     = StFence;
                 end else begin
-                  value_hi_d     = '0;
-                  fence_err      = 1'b1;
+                  hw_zero_d[HwValHi] = 1'b1;
+                  fence_err          = 1'b1;
                 end
               end
-              kmt_regs_pkg::KMT_FENCE_VALUE_HI_OFFSET: rsp_rdata_d = value_hi_q;
-              kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET: rsp_rdata_d = wdata_q[31:0];
-              kmt_regs_pkg::KMT_FENCE_WDATA_HI_OFFSET: rsp_rdata_d = wdata_q[63:32];
+              kmt_regs_pkg::KMT_FENCE_VALUE_HI_OFFSET,
+              kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET,
+              kmt_regs_pkg::KMT_FENCE_WDATA_HI_OFFSET: begin
+                if (HeldBram) begin
+                  hw_sel_d    = req_addr_i == kmt_regs_pkg::KMT_FENCE_VALUE_HI_OFFSET ? HwValHi :
+                                req_addr_i == kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET ? HwWdLo : HwWdHi;
+                  rsp_valid_d = 1'b0;
+                  state_d     = StHeldRd;
+                end else begin
+                  rsp_rdata_d = req_addr_i == kmt_regs_pkg::KMT_FENCE_VALUE_HI_OFFSET ? hw_rd[HwValHi] :
+                                req_addr_i == kmt_regs_pkg::KMT_FENCE_WDATA_LO_OFFSET ? hw_rd[HwWdLo] :
+                                                                                        hw_rd[HwWdHi];
+                end
+              end
               kmt_regs_pkg::KMT_IRQ_REC_INFO_OFFSET:
                 rsp_rdata_d = {rec_valid_i, rec_src_i, rec_crit_i, 1'b0, rec_ring_i, 8'd0, 16'(rec_fence_i)};
               kmt_regs_pkg::KMT_IRQ_REC_VALUE_LO_OFFSET: rsp_rdata_d = rec_value_i[31:0];
@@ -475,7 +511,8 @@ module kmt_regs #(
         if (fe_rsp_valid_i) begin
           rsp_valid_d = 1'b1;
           rsp_rdata_d = fe_rsp_value_i[31:0];
-          value_hi_d  = fe_rsp_value_i[63:32];
+          hw_we[HwValHi]     = 1'b1;
+          hw_zero_d[HwValHi] = 1'b0;
           state_d     = StIdle;
         end
       end
@@ -492,6 +529,11 @@ module kmt_regs #(
           vram_addr_d = vram_addr_inc;
           state_d     = StIdle;
         end
+      end
+      StHeldRd: begin
+        rsp_valid_d = 1'b1;
+        rsp_rdata_d = hw_rd[hw_sel_q];
+        state_d     = StIdle;
       end
       default: state_d = StIdle;
     endcase
@@ -518,14 +560,13 @@ module kmt_regs #(
       rsp_rdata_q    <= '0;
       rsp_error_q    <= 1'b0;
       fence_sel_q    <= '0;
-      value_hi_q     <= '0;
-      wdata_q        <= '0;
+      hw_zero_q      <= '1;
+      hw_sel_q       <= HwWdLo;
       fe_op_q        <= FeRead;
       fe_fence_q     <= '0;
       irq_enable_q   <= '0;
       overflow_q     <= 1'b0;
       ring_error_q   <= 1'b0;
-      cycle_hi_q     <= '0;
       coalesce_q     <= '0;
       wb_enable_q    <= 1'b0;
       per_bank_q     <= 1'b0;
@@ -538,14 +579,13 @@ module kmt_regs #(
       rsp_rdata_q    <= rsp_rdata_d;
       rsp_error_q    <= rsp_error_d;
       fence_sel_q    <= fence_sel_d;
-      value_hi_q     <= value_hi_d;
-      wdata_q        <= wdata_d;
+      hw_zero_q      <= hw_zero_d;
+      hw_sel_q       <= hw_sel_d;
       fe_op_q        <= fe_op_d;
       fe_fence_q     <= fe_fence_d;
       irq_enable_q   <= irq_enable_d;
       overflow_q     <= overflow_d;
       ring_error_q   <= ring_error_d;
-      cycle_hi_q     <= cycle_hi_d;
       coalesce_q     <= coalesce_d;
       wb_enable_q    <= wb_enable_d;
       per_bank_q     <= per_bank_d;
@@ -553,6 +593,45 @@ module kmt_regs #(
       mem_write_q    <= mem_write_d;
       mem_word_q     <= mem_word_d;
     end
+  end
+
+  // Held words: flops, or (HeldBram, the UP5K build) one word of a block RAM
+  // each, read every cycle it is not written: a write shows two cycles
+  // later, so a host read of one waits a cycle (StHeldRd) and sees every
+  // write before it, and FENCE_SIGNAL (its fence request a cycle after the
+  // write at the earliest) sends the FENCE_WDATA written before it.
+  assign hw_wdata[HwWdLo]  = req_wdata_i;
+  assign hw_wdata[HwWdHi]  = req_wdata_i;
+  assign hw_wdata[HwCycHi] = timebase_i[63:32];
+  assign hw_wdata[HwValHi] = fe_rsp_value_i[63:32];
+  for (genvar i = 0; i < 4; i++) begin : g_held
+    logic [31:0] q;
+
+    if (HeldBram) begin : g_bram
+      // One word used: 256 x 32 is two iCE40 block RAMs (an address that
+      // is a signal, not a literal, keeps it a memory for synthesis).
+      logic [31:0] mem [256];
+      logic [7:0]  addr;
+
+      assign addr = '0;
+      always_ff @(posedge clk_i) begin
+        if (hw_we[i]) begin
+          mem[addr] <= hw_wdata[i];
+        end else begin
+          q <= mem[addr];
+        end
+      end
+    end else begin : g_flops
+      always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          q <= '0;
+        end else if (hw_we[i]) begin
+          q <= hw_wdata[i];
+        end
+      end
+    end
+
+    assign hw_rd[i] = hw_zero_q[i] ? '0 : q;
   end
 
   // VRAM_ADDR and FENCE_WB_BASE: every bit, or the bits below VramLog2 and
@@ -618,7 +697,7 @@ module kmt_regs #(
 
   assign fe_req_op_o    = fe_op_q;
   assign fe_req_fence_o = fe_fence_q;
-  assign fe_req_value_o = wdata_q;
+  assign fe_req_value_o = {hw_rd[HwWdHi], hw_rd[HwWdLo]};
 
   assign coalesce_count_o = coalesce_q[7:0];
   assign coalesce_time_o  = coalesce_q[31:8];

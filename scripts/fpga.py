@@ -32,7 +32,7 @@ PARTS = {
         "lc_total": 5280, "ebr_total": 30, "spram_total": 4, "dsp_total": 8,
         # VRAM: the four SPRAMs, 16 K lines of 8 bytes (128 KiB). LEDR_N and LEDG_N light on low.
         # The 32-bit counters and the timebase's low half in the eight DSP blocks.
-        "params": {"VramAw": 14, "LedActiveLow": 5, "Ice40Dsp": 1},
+        "params": {"VramAw": 14, "LedActiveLow": 5, "Ice40Dsp": 1, "HeldBram": 1},
         "synth": ["-spram", "-dff"],
     },
     "hx8k": {

@@ -5,7 +5,8 @@
 // every cycle), memory ids as wide as the clients need, the interrupt
 // records' head and the controller's write data in block RAM, and the rings
 // sharing one fetcher and parser; on the UP5K (Ice40Dsp) the 32-bit
-// counters in its DSP blocks. One place for the board's settings: the
+// counters in its DSP blocks, and (HeldBram) the host's held words
+// FENCE_WDATA, CYCLE_HI and FENCE_VALUE_HI in block RAM. One place for the board's settings: the
 // board top builds it, and the device tests run it (test_device_direct_board).
 
 `include "rtl/mc/kmt_dram_pkg.sv"
@@ -23,6 +24,7 @@ module kmt_board_device #(
   parameter int unsigned DmaRdSlots   = 1,
   parameter bit          SharedRings  = 1'b1,
   parameter bit          Ice40Dsp     = 1'b0,   // the 32-bit counters in SB_MAC16 blocks (UP5K only)
+  parameter bit          HeldBram     = 1'b0,   // FENCE_WDATA, CYCLE_HI, FENCE_VALUE_HI in block RAM (kmt_regs)
   localparam int unsigned BgW    = (kmt_dram_pkg::Ice40BgBits > 0) ? kmt_dram_pkg::Ice40BgBits : 1,
   localparam int unsigned BaW    = (kmt_dram_pkg::Ice40BaBits > 0) ? kmt_dram_pkg::Ice40BaBits : 1,
   localparam int unsigned RowW   = (kmt_dram_pkg::Ice40RoBits > 0) ? kmt_dram_pkg::Ice40RoBits : 1,
@@ -107,7 +109,8 @@ module kmt_board_device #(
     .IrqOutReg      (1'b1),
     .McWdataBram    (1'b1),
     .SharedRings    (SharedRings),
-    .Ice40Dsp       (Ice40Dsp)
+    .Ice40Dsp       (Ice40Dsp),
+    .HeldBram       (HeldBram)
   ) u_device (
     .*
   );

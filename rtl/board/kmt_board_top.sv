@@ -36,7 +36,8 @@ module kmt_board_top #(
   parameter int unsigned WbDepth      = 1,
   parameter int unsigned DmaRdSlots   = 1,
   parameter bit          SharedRings  = 1'b1,  // the rings share one fetcher and parser (kmt_ring NumCtx)
-  parameter bit          Ice40Dsp     = 1'b0   // UP5K: counters in its SB_MAC16 blocks (kmt_counter)
+  parameter bit          Ice40Dsp     = 1'b0,  // UP5K: counters in its SB_MAC16 blocks (kmt_counter)
+  parameter bit          HeldBram     = 1'b0   // UP5K: held register words in block RAM (kmt_regs)
 ) (
   input  logic clk_i,
   input  logic rst_ni,
@@ -146,7 +147,8 @@ module kmt_board_top #(
     .WbDepth      (WbDepth),
     .DmaRdSlots   (DmaRdSlots),
     .SharedRings  (SharedRings),
-    .Ice40Dsp     (Ice40Dsp)
+    .Ice40Dsp     (Ice40Dsp),
+    .HeldBram     (HeldBram)
   ) u_device (
     .clk_i,
     .rst_ni             (rst_n),
