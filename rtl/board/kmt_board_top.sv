@@ -17,6 +17,10 @@
 // and three LEDs: the interrupt line, STATUS.BUSY and a heartbeat (timebase
 // bit 23, about 0.7 Hz at 12 MHz). LedActiveLow marks the LEDs that light on
 // a low pin (bit 0 irq, 1 busy, 2 heartbeat).
+//
+// The device runs at ClkHz / ClkDiv: ClkDiv = 2 (the UP5K, whose build
+// closes timing near 10 MHz) halves the oscillator with a flop, which
+// nextpnr puts on a global buffer; the UART's bit time follows.
 
 `include "rtl/mc/kmt_dram_pkg.sv"
 `include "rtl/kmt_regs_pkg.sv"
@@ -24,7 +28,8 @@
 `default_nettype none
 
 module kmt_board_top #(
-  parameter int unsigned ClkHz        = 12_000_000,
+  parameter int unsigned ClkHz        = 12_000_000,   // the oscillator on clk_i
+  parameter int unsigned ClkDiv       = 1,            // the device's clock: ClkHz / ClkDiv (1 or 2)
   parameter int unsigned Baud         = 115_200,
   parameter int unsigned VramAw       = 14,   // 2^VramAw lines of VRAM (14: 128 KiB, the preset's whole space)
   parameter logic [2:0]  LedActiveLow = 3'b000,
@@ -56,6 +61,21 @@ module kmt_board_top #(
   localparam int unsigned StrbW  = DataW / 8;
   localparam int unsigned Aw     = kmt_regs_pkg::BlockAw;
 
+  // ---------------------------------------------------------------- clock
+  logic clk;
+
+  if (ClkDiv == 2) begin : g_clk_half
+    logic half_q;   // starts at 0 after configuration
+
+    always_ff @(posedge clk_i) begin
+      half_q <= !half_q;
+    end
+
+    assign clk = half_q;
+  end else begin : g_clk_osc
+    assign clk = clk_i;
+  end
+
   // ---------------------------------------------------------------- reset
   // Flops start at 0 after configuration: por_q counts to 8 before the
   // device leaves reset; rst_ni resets at any time.
@@ -63,13 +83,13 @@ module kmt_board_top #(
   logic [1:0] rst_sync_q;
   logic       rst_n;
 
-  always_ff @(posedge clk_i) begin
+  always_ff @(posedge clk) begin
     if (!por_q[3]) begin
       por_q <= por_q + 4'd1;
     end
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+  always_ff @(posedge clk or negedge rst_ni) begin
     if (!rst_ni) begin
       rst_sync_q <= '0;
     end else begin
@@ -86,10 +106,10 @@ module kmt_board_top #(
   logic        tb_wrap, tb_carry_hi;
 
   kmt_counter #(.Ice40Dsp(Ice40Dsp)) u_timebase_lo (
-    .clk_i, .rst_ni(rst_n), .inc_i(1'b1), .count_o(timebase_q[31:0]), .carry_o(tb_wrap)
+    .clk_i(clk), .rst_ni(rst_n), .inc_i(1'b1), .count_o(timebase_q[31:0]), .carry_o(tb_wrap)
   );
   kmt_counter u_timebase_hi (
-    .clk_i, .rst_ni(rst_n), .inc_i(tb_wrap), .count_o(timebase_q[63:32]), .carry_o(tb_carry_hi)
+    .clk_i(clk), .rst_ni(rst_n), .inc_i(tb_wrap), .count_o(timebase_q[63:32]), .carry_o(tb_carry_hi)
   );
 
   // ---------------------------------------------------------------- host link
@@ -99,10 +119,10 @@ module kmt_board_top #(
   logic          host_rsp_valid, host_rsp_error;
 
   kmt_uart_bridge #(
-    .ClksPerBit ((ClkHz + Baud / 2) / Baud),
+    .ClksPerBit ((ClkHz / ClkDiv + Baud / 2) / Baud),
     .Aw         (Aw)
   ) u_bridge (
-    .clk_i,
+    .clk_i       (clk),
     .rst_ni      (rst_n),
     .rx_i        (uart_rx_i),
     .tx_o        (uart_tx_o),
@@ -150,7 +170,7 @@ module kmt_board_top #(
     .Ice40Dsp     (Ice40Dsp),
     .HeldBram     (HeldBram)
   ) u_device (
-    .clk_i,
+    .clk_i              (clk),
     .rst_ni             (rst_n),
     .timebase_i         (timebase_q),
     .host_req_valid_i   (host_req_valid),
@@ -206,7 +226,7 @@ module kmt_board_top #(
     .DataW (DataW),
     .AddrW (VramAw)
   ) u_vram (
-    .clk_i,
+    .clk_i         (clk),
     .rst_ni        (rst_n),
     .cmd_i         (dram_cmd),
     .ba_i          (dram_ba),
