@@ -248,7 +248,7 @@ struct McModel::Impl {
       case Cmd::RD:
       case Cmd::WR: {
         const QueueEntry e = q.pop(p.index);
-        k.plan_cache.squeeze(p.index);
+        if (k.plan_cache.valid) k.plan_cache.squeeze(p.index);
         ++departures;
         k.pop_cycle = t;
         k.popped = e;
@@ -315,15 +315,30 @@ struct McModel::Impl {
     k.credit_blocked = k.plan.credit_blocked;
   }
 
+  // With a row hit waiting for response room: the first cycle room could
+  // show. Read room comes back when read data leaves (response_stage wakes
+  // the channel for the cycle after); write room when the write
+  // acknowledgement at the head becomes visible (the write FIFO's count no
+  // longer holds it from then).
+  uint64_t room_wake(const Channel& k, uint64_t t) const { return std::max(t + 1, k.wack.visible()); }
+
+  // The first cycle after t in which a read (or a write) could find
+  // response room, nothing else changing: t + 1 when there is room then;
+  // kNever when only a response leaving brings it (response_stage wakes a
+  // credit-blocked channel then).
+  uint64_t room_from(const Channel& k, bool write, uint64_t t) const {
+    if (!write) return k.rd_cnt != cfg.resp_depth ? t + 1 : kNever;
+    if (k.wack.ram_count(t + 1) != cfg.resp_depth) return t + 1;
+    return k.wack.visible() > t + 1 ? k.wack.visible() : kNever;
+  }
+
   // The channel's wake with a plan made in (or after a command in) cycle t:
   // the plan's cycle, refresh's next change, and with a hit waiting for
-  // response room, the next response leaving.
+  // response room, the room's.
   void plan_wake(Channel& k, const ChannelView& v, uint64_t t) {
     k.wake = std::max(t + 1, std::min(k.plan.at, refresh_next(k, v, t)));
-    // With a hit waiting for response room, the next response leaving
-    // (arithmetic: whether one waits is data dependent).
-    const uint64_t room = std::max(t + 1, std::min(k.rd.visible(), k.wack.visible()));
-    const uint64_t w = k.wake, r = room | (uint64_t{k.credit_blocked} - 1);
+    // (Arithmetic: whether a hit waits is data dependent.)
+    const uint64_t w = k.wake, r = room_wake(k, t) | (uint64_t{k.credit_blocked} - 1);
     k.wake = r < w ? r : w;
   }
 
@@ -384,12 +399,20 @@ struct McModel::Impl {
       // Otherwise most often nothing can go in the next cycle: sleep until
       // something could, by the bound below (a new request, a response
       // leaving and refresh wake the channel on their own).
-      k.wake = p.ready_next ? t + 1 : std::max(t + 1, std::min(next_possible(k), refresh_next(k, view(k, t), t)));
+      if (p.ready_next) {
+        k.wake = t + 1;
+        return;
+      }
+      // Room for reads and writes after the command: with none for one
+      // kind, its hits wait for a response to leave, which wakes the channel.
+      const uint64_t rd_room = room_from(k, false, t), wr_room = room_from(k, true, t);
+      k.credit_blocked = rd_room != t + 1 || wr_room != t + 1;
+      k.wake = std::max(t + 1, std::min(next_possible(k, rd_room, wr_room), refresh_next(k, view(k, t), t)));
       return;
     }
     k.credit_blocked = p.credit_blocked;
     k.wake = std::min(p.wake, refresh_next(k, v, t));
-    if (k.credit_blocked) k.wake = std::min(k.wake, std::max(t + 1, std::min(k.rd.visible(), k.wack.visible())));
+    if (k.credit_blocked) k.wake = std::min(k.wake, room_wake(k, t));
   }
 
   // A lower bound of the first cycle in which the scheduler could send a
@@ -398,8 +421,9 @@ struct McModel::Impl {
   // command, a miss in an open bank a PRE, an entry of a closed bank an
   // ACT) as soon as its timing allows. What the scheduler also waits for
   // (row hits held back by the starvation cap, a PRE held while its bank has
-  // a live hit, response room, refresh's blocks) can only make it later.
-  uint64_t next_possible(const Channel& k) const {
+  // a live hit, refresh's blocks) can only make it later. Reads and writes
+  // go no earlier than rd_room and wr_room (room_from).
+  uint64_t next_possible(const Channel& k, uint64_t rd_room, uint64_t wr_room) const {
     const QueueState& q = k.queue.state();
     const BankTimes& tm = k.checker.times();
     uint64_t n = kNever;
@@ -411,8 +435,8 @@ struct McModel::Impl {
     for (uint32_t m = q.banks_used & k.banks.open; m != 0; m &= m - 1) {
       const unsigned b = static_cast<unsigned>(__builtin_ctz(m));
       const uint64_t e = q.bank_entries[b], h = e & q.hit;
-      const uint64_t w = tm.wr_at(b) | never_if((h & q.write) == 0);
-      const uint64_t r = tm.rd_at(b) | never_if((h & ~q.write) == 0);
+      const uint64_t w = std::max(tm.wr_at(b), wr_room) | never_if((h & q.write) == 0);
+      const uint64_t r = std::max(tm.rd_at(b), rd_room) | never_if((h & ~q.write) == 0);
       const uint64_t c = tm.pre[b] | never_if((e & ~q.hit) == 0);
       n = std::min(n, std::min(std::min(w, r), c));
     }
@@ -444,8 +468,9 @@ struct McModel::Impl {
   // an entry that is not urgent, it is the new plan; otherwise the plan
   // stays (of one bank, the older entry's ACT or column command goes first).
   // Else (or when it would wait for response room) the plan goes and the
-  // wake is no later than `from`.
-  void arrived(Channel& k, const QueueEntry& e, bool hit, uint64_t from) {
+  // wake is no later than `from`, or for a row hit, than the first cycle
+  // room for it could show (entered in cycle t).
+  void arrived(Channel& k, const QueueEntry& e, bool hit, uint64_t from, uint64_t t) {
     if (k.plan_valid && !(hit && e.bank == k.plan.bank && k.plan.cmd == Cmd::PRE)) {
       uint64_t r = kNever;
       Cmd c = Cmd::NOP;
@@ -468,6 +493,11 @@ struct McModel::Impl {
     }
     k.plan_valid = false;
     k.plan_cache.valid = false;
+    if (hit) {
+      const uint64_t room = room_from(k, e.write, t);
+      if (room != t + 1) k.credit_blocked = true;  // a response leaving wakes the channel
+      from = std::max(from, room);
+    }
     k.wake = std::min(k.wake, from);
   }
 
@@ -577,7 +607,12 @@ struct McModel::Impl {
     return std::max(n, now);
   }
 
-  void advance(uint64_t until, bool stop_at_departure = false) {
+  // When advance stops before `until`: never, at the end of the first cycle
+  // in which a request leaves a transaction queue, or of the one in which
+  // port `stop_port`'s request is taken.
+  enum class Stop { Never, Departure, Taken };
+
+  void advance(uint64_t until, Stop stop = Stop::Never, unsigned stop_port = 0) {
     const uint64_t departed = departures;
     while (now < until) {
       const uint64_t t = now;
@@ -596,12 +631,13 @@ struct McModel::Impl {
         const QueueEntry& e = k.push;
         const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
         k.queue.push(e, hit);
-        arrived(k, e, hit, std::max(t + 1, earliest(k, e, hit)));
+        arrived(k, e, hit, std::max(t + 1, earliest(k, e, hit)), t);
       }
       now = t + 1;
-      if (stop_at_departure && departures != departed) break;
+      if (stop == Stop::Departure && departures != departed) break;
+      if (stop == Stop::Taken && !offers[stop_port].held) break;
       const uint64_t n = next_activity();
-      if (stop_at_departure && n == kNever) break;  // idle: no departure to wait for
+      if (stop != Stop::Never && n == kNever) break;  // idle: nothing to wait for
       // Skip to the next activity (if later), not past `until`: a maximum,
       // not a branch (whether there is a gap is data dependent).
       const uint64_t to = n < until ? n : until;
@@ -710,7 +746,7 @@ uint64_t McModel::accept_late(std::span<const std::pair<unsigned, McRequest>> of
     m.events.push_back(McEvent{McEvent::Kind::Accepted, e.write, static_cast<uint16_t>(g), e.id, t, e.tag});
     const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
     k.queue.push(e, hit);
-    m.arrived(k, e, hit, std::max(m.now, m.earliest(k, e, hit)));
+    m.arrived(k, e, hit, std::max(m.now, m.earliest(k, e, hit)), t);
     accepted |= uint64_t{1} << gi;
   }
   return accepted;
@@ -720,7 +756,11 @@ void McModel::advance(uint64_t until) { impl_->advance(until); }
 void McModel::advance_until_departure(uint64_t until) {
   // Nothing queued: no departure will come, only `until`.
   if (!busy()) until = std::min(until, impl_->now + 1);
-  impl_->advance(until, true);
+  impl_->advance(until, Impl::Stop::Departure);
+}
+void McModel::advance_until_taken(unsigned port, uint64_t until) {
+  if (!holding(port)) return;
+  impl_->advance(until, Impl::Stop::Taken, port);
 }
 std::span<const McEvent> McModel::events() const { return impl_->events; }
 void McModel::clear_events() { impl_->events.clear(); }

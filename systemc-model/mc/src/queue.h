@@ -103,10 +103,13 @@ class TransactionQueue {
     s_.write = squeeze(s_.write);
     s_.urgent = squeeze(s_.urgent);
     s_.hit = squeeze(s_.hit);
-    // One or two banks with entries (a sequential stream): those. Else
+    // Up to four banks with entries (a sequential stream): those. Else
     // every bank up to the last used one (one without entries stays 0) in a
     // loop the compiler vectorizes.
-    const uint32_t used = s_.banks_used, rest = used & (used - 1);
+    const uint32_t used = s_.banks_used;
+    uint32_t rest = used & (used - 1);
+    rest &= rest - 1;
+    rest &= rest - 1;
     if ((rest & (rest - 1)) == 0) {
       for (uint32_t u = used; u != 0; u &= u - 1) {
         const unsigned b = static_cast<unsigned>(std::countr_zero(u));

@@ -138,6 +138,9 @@ class McModel {
   // The same, but stops at the end of the first cycle in which a request
   // leaves a transaction queue (departures() moves), if that comes first.
   void advance_until_departure(uint64_t until);
+  // The same, but stops at the end of the cycle in which the request port
+  // holds is accepted (at once if it holds none).
+  void advance_until_taken(unsigned port, uint64_t until);
 
   // Events of the cycles simulated so far, oldest first (within a cycle:
   // acceptances, then completions, each by port).
