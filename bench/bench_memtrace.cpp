@@ -3,7 +3,8 @@
 // so only the replay is timed), and the model alone on a long uniformly
 // random hbm2 trace. JSON on stdout (and in --json FILE). Run on demand:
 //   bench_memtrace [--requests N] [--rtl-requests M] [--seed S] [--json FILE] [--model-only]
-//                  [--model-preset hbm2|gddr6|ice40] [--compare PRESET[/TRACE]]
+//                  [--model-preset hbm2|gddr6|ice40] [--model-trace random|sequential|mixed]
+//                  [--compare PRESET[/TRACE]]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
   uint64_t n_model = 4'000'000, n_rtl = 40'000, seed = 1;
   bool model_only = false;
   std::string model_preset = "hbm2";
+  std::string model_trace = "random";  // the model-alone trace (random: reads only)
   std::string compare_only;  // one preset, or one preset/trace (gddr6/random)
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
@@ -132,10 +134,12 @@ int main(int argc, char** argv) {
     else if (a == "--json") json_path = next();
     else if (a == "--model-only") model_only = true;
     else if (a == "--model-preset") model_preset = next();
+    else if (a == "--model-trace") model_trace = next();
     else if (a == "--compare") compare_only = next();
     else {
       std::fprintf(stderr, "usage: bench_memtrace [--requests N] [--rtl-requests M] [--seed S] [--json FILE] [--model-only]\n"
-                   "                      [--model-preset P] [--compare PRESET[/random|sequential|mixed]]\n");
+                   "                      [--model-preset P] [--model-trace random|sequential|mixed]\n"
+                   "                      [--compare PRESET[/random|sequential|mixed]]\n");
       return 2;
     }
   }
@@ -151,11 +155,18 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "bench_memtrace: unknown preset %s\n", model_preset.c_str());
       return 2;
     }
-    const auto t = test::random_trace(*p, n_model, 0.0, seed);
+    if (model_trace != "random" && model_trace != "sequential" && model_trace != "mixed") {
+      std::fprintf(stderr, "bench_memtrace: unknown trace %s (random, sequential or mixed)\n", model_trace.c_str());
+      return 2;
+    }
+    const auto t = model_trace == "random"       ? test::random_trace(*p, n_model, 0.0, seed)
+                   : model_trace == "sequential" ? test::sequential_trace(*p, n_model, seed)
+                                                 : test::mixed_trace(*p, n_model, seed);
     const Timed r = replay("model", *p, t);
-    std::fprintf(stderr, "model, %s uniformly random reads, %llu requests: %.3g requests/s (median of %u runs)\n",
-                 model_preset.c_str(), static_cast<unsigned long long>(r.r.requests), r.r.requests_per_second, r.runs);
-    j.key("model_random_" + model_preset).begin_object();
+    const char* what = model_trace == "random" ? "uniformly random reads" : model_trace.c_str();
+    std::fprintf(stderr, "model, %s %s, %llu requests: %.3g requests/s (median of %u runs)\n", model_preset.c_str(),
+                 what, static_cast<unsigned long long>(r.r.requests), r.r.requests_per_second, r.runs);
+    j.key("model_" + model_trace + "_" + model_preset).begin_object();
     result_fields(j, r);
     j.end_object();
   }

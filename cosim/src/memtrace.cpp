@@ -470,12 +470,50 @@ class Lookahead {
   size_t head_ = 0, n_ = 0;
 };
 
+namespace {
+
+// replay() with one channel: one request offered at a time, on port 0, in
+// every cycle from its own until the controller takes it, which is the
+// port holding it until then (one port requesting: the arbiter grants it
+// in every cycle). The backend runs until it is taken without coming back.
+void replay_one_channel(Backend& b, TraceSource& src, Replayer& rp) {
+  constexpr unsigned port = 0;
+  TraceRecord r;
+  bool have = false;
+  uint64_t seq = 0;
+  for (;;) {
+    if (!have) have = src.next(r);
+    const uint64_t t = b.now();
+    uint32_t id = 0;
+    if (!have) {
+      if (!b.busy()) break;
+      b.advance(std::max(t + 1, b.next_change() + 1));
+    } else if (r.cycle > t) {
+      b.advance(r.cycle);  // not yet its cycle
+    } else if (!rp.peek_id(port, &id)) {
+      b.advance(std::max(t + 1, b.next_change() + 1));  // no id free: until a response
+    } else {
+      const Request q{r.addr, r.write, port, id, seq++};
+      b.hold(q);
+      rp.claim(q, 0);
+      have = false;
+      b.advance_while_holding(port, mc::kNever);
+    }
+  }
+}
+
+}  // namespace
+
 ReplayResult replay(Backend& b, TraceSource& src, const ReplayOptions& o) {
   Replayer rp(b, o);
   const mc::McConfig& cfg = b.config();
   const unsigned ports = cfg.ports;
   // Requests offered per cycle at most (the port and channel masks below are 64 bits).
   const size_t width = std::min<size_t>({ports, cfg.preset.channels, 64});
+  if (width == 1) {
+    replay_one_channel(b, src, rp);
+    return rp.result();
+  }
   Lookahead look;
   bool eof = false;
   std::vector<Request> cands;

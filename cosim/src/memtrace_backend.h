@@ -71,6 +71,11 @@ class Backend {
   // until - 1, as long as acceptance_epoch() stays the same, so the caller
   // is not asked to decide anything in between. The default runs one step.
   virtual void advance_while_refused(uint64_t until) { advance(std::min(until, std::max(now() + 1, next_change() + 1))); }
+  // While port holds a request: runs until the end of the cycle in which it
+  // is taken (at once if it holds none), never past until - 1.
+  virtual void advance_while_holding(unsigned port, uint64_t until) {
+    while (holding(port) && now() < until) advance(now() + 1);
+  }
   // The next cycle worth advancing to (>= now()).
   virtual uint64_t next_change() const = 0;
   // Requests held or outstanding.

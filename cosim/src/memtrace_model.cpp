@@ -51,6 +51,11 @@ class ModelBackend final : public Backend, private mc::McObserver {
     forward_events();
   }
 
+  void advance_while_holding(unsigned port, uint64_t until) override {
+    m_.advance_until_taken(port, until);
+    forward_events();
+  }
+
   void forward_events() {
     if (sink_ != nullptr) {
       for (const mc::McEvent& e : m_.events()) {
