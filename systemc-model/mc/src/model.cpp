@@ -558,7 +558,15 @@ struct McModel::Impl {
   }
 
   // ------------------------------------------------------------ responses
+  template <bool One>
   void response_stage(uint64_t t) {
+    if (One) {
+      // One channel: its response goes to its port, which has no other.
+      Channel& k = ch[0];
+      const bool rd_v = k.rd.visible() <= t, wk_v = k.wack.visible() <= t;
+      if (rd_v || wk_v) respond(k, wk_v && (!rd_v || k.prefer_wack), t);
+      return;
+    }
     // Each channel offers its read data or write acknowledgement (taking
     // turns when both wait) to the response's port.
     bool any = false;
@@ -583,26 +591,41 @@ struct McModel::Impl {
       rsp_ptr[port] = g + 1 == n ? 0 : g + 1;
       Channel& k = ch[g];
       const bool rd_v = k.rd.visible() <= t;
-      const bool sel_wack = k.wack.visible() <= t && (!rd_v || k.prefer_wack);
-      RespFifo& f = sel_wack ? k.wack : k.rd;
-      const RespEntry e = f.front();
-      f.pop(t);
-      k.prefer_wack = !sel_wack;
-      // Counted without a branch (which kind goes is data dependent).
-      k.stats.writes += sel_wack ? 1u : 0u;
-      k.stats.reads += sel_wack ? 0u : 1u;
-      k.rd_cnt -= sel_wack ? 0u : 1u;
-      --outstanding;
-      events.push_back(McEvent{McEvent::Kind::Completed, sel_wack, static_cast<uint16_t>(port), e.id, t, e.tag});
-      if (k.credit_blocked) k.wake = std::min(k.wake, t + 1);
+      respond(k, k.wack.visible() <= t && (!rd_v || k.prefer_wack), t);
     }
   }
 
+  // Channel k's port takes its write acknowledgement (sel_wack) or its read data.
+  void respond(Channel& k, bool sel_wack, uint64_t t) {
+    RespFifo& f = sel_wack ? k.wack : k.rd;
+    const RespEntry e = f.front();
+    f.pop(t);
+    k.prefer_wack = !sel_wack;
+    // Counted without a branch (which kind goes is data dependent).
+    k.stats.writes += sel_wack ? 1u : 0u;
+    k.stats.reads += sel_wack ? 0u : 1u;
+    k.rd_cnt -= sel_wack ? 0u : 1u;
+    --outstanding;
+    events.push_back(McEvent{McEvent::Kind::Completed, sel_wack, e.port, e.id, t, e.tag});
+    if (k.credit_blocked) k.wake = std::min(k.wake, t + 1);
+  }
+
+  // The channels' range: with One (a one-channel controller) a constant
+  // length of one, so the loops over the channels in advance() go away.
+  template <bool One>
+  std::pair<Channel*, Channel*> channels() {
+    Channel* const first = ch.data();
+    return {first, One ? first + 1 : first + ch.size()};
+  }
+
+  template <bool One = false>
   uint64_t next_activity() const {
     uint64_t n = kNever;
-    for (const Channel& k : ch) {
-      n = std::min({n, k.wake, k.rd.visible(), k.wack.visible()});
-      if (k.offers != 0) n = std::min(n, k.accept_wake);
+    const Channel* const first = ch.data();
+    const Channel* const last = One ? first + 1 : first + ch.size();
+    for (const Channel* k = first; k != last; ++k) {
+      n = std::min({n, k->wake, k->rd.visible(), k->wack.visible()});
+      if (k->offers != 0) n = std::min(n, k->accept_wake);
     }
     return std::max(n, now);
   }
@@ -613,30 +636,37 @@ struct McModel::Impl {
   enum class Stop { Never, Departure, Taken };
 
   void advance(uint64_t until, Stop stop = Stop::Never, unsigned stop_port = 0) {
+    if (ch.size() == 1) run<true>(until, stop, stop_port);
+    else run<false>(until, stop, stop_port);
+  }
+
+  template <bool One>
+  void run(uint64_t until, Stop stop, unsigned stop_port) {
     const uint64_t departed = departures;
+    const auto [first, last] = channels<One>();
     while (now < until) {
       const uint64_t t = now;
-      for (Channel& k : ch) {
-        if (k.offers != 0 && k.accept_wake <= t) accept_stage(k, t);
+      for (Channel* k = first; k != last; ++k) {
+        if (k->offers != 0 && k->accept_wake <= t) accept_stage(*k, t);
       }
       uint64_t rsp_next = kNever;
-      for (Channel& k : ch) {
-        if (k.wake <= t) channel_step(k, t);
-        rsp_next = std::min({rsp_next, k.rd.visible(), k.wack.visible()});
+      for (Channel* k = first; k != last; ++k) {
+        if (k->wake <= t) channel_step(*k, t);
+        rsp_next = std::min({rsp_next, k->rd.visible(), k->wack.visible()});
       }
-      if (rsp_next <= t) response_stage(t);
-      for (Channel& k : ch) {
-        if (!k.push_pending) continue;
-        k.push_pending = false;
-        const QueueEntry& e = k.push;
-        const bool hit = ((k.banks.open >> e.bank) & 1u) != 0 && k.banks.row[e.bank] == e.row;
-        k.queue.push(e, hit);
-        arrived(k, e, hit, std::max(t + 1, earliest(k, e, hit)), t);
+      if (rsp_next <= t) response_stage<One>(t);
+      for (Channel* k = first; k != last; ++k) {
+        if (!k->push_pending) continue;
+        k->push_pending = false;
+        const QueueEntry& e = k->push;
+        const bool hit = ((k->banks.open >> e.bank) & 1u) != 0 && k->banks.row[e.bank] == e.row;
+        k->queue.push(e, hit);
+        arrived(*k, e, hit, std::max(t + 1, earliest(*k, e, hit)), t);
       }
       now = t + 1;
       if (stop == Stop::Departure && departures != departed) break;
       if (stop == Stop::Taken && !offers[stop_port].held) break;
-      const uint64_t n = next_activity();
+      const uint64_t n = next_activity<One>();
       if (stop != Stop::Never && n == kNever) break;  // idle: nothing to wait for
       // Skip to the next activity (if later), not past `until`: a maximum,
       // not a branch (whether there is a gap is data dependent).
