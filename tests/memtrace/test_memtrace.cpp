@@ -4,6 +4,8 @@
 // back, and total cycles and mean read latency within 5 %.
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
@@ -170,6 +172,54 @@ TEST_CASE("The model gives the same results on every run", "[model]") {
   CHECK(a.result.read_latency_max == b.result.read_latency_max);
   CHECK(a.result.row_hit_rate == b.result.row_hit_rate);
   CHECK(a.reads == b.reads);
+}
+
+namespace {
+
+// Every acceptance and completion, in the order the backend reports them.
+struct EventLog final : memtrace::Sink {
+  std::vector<std::array<uint64_t, 5>> events;  // kind (0 accepted, 1 read, 2 write), port, id, tag, cycle
+  void accepted(unsigned port, uint32_t id, uint64_t tag, uint64_t cycle) override {
+    events.push_back({0, port, id, tag, cycle});
+  }
+  void completed(unsigned port, uint32_t id, uint64_t tag, bool write, uint64_t cycle, uint64_t) override {
+    events.push_back({write ? 2u : 1u, port, id, tag, cycle});
+  }
+};
+
+// Holds each request of t on port 0 from its cycle on and waits until it is
+// taken, with the backend's own advance_while_holding or with the one of
+// Backend (one cycle at a time); then runs until everything completed.
+std::vector<std::array<uint64_t, 5>> hold_each(const hw::dram::Preset& p, const std::vector<TraceRecord>& t,
+                                                bool stepwise) {
+  auto b = memtrace::make_backend("model", p, {});
+  EventLog log;
+  b->set_sink(&log);
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (b->now() < t[i].cycle) b->advance(t[i].cycle);
+    REQUIRE(b->hold(memtrace::Request{t[i].addr, t[i].write, 0, static_cast<uint32_t>(i % 256), i}));
+    if (stepwise) b->Backend::advance_while_holding(0, mc::kNever);
+    else b->advance_while_holding(0, mc::kNever);
+    REQUIRE(!b->holding(0));
+  }
+  while (b->busy()) b->advance(std::max(b->now() + 1, b->next_change() + 1));
+  b->set_sink(nullptr);
+  return log.events;
+}
+
+}  // namespace
+
+TEST_CASE("The model runs to a held request's acceptance as stepping one cycle at a time does", "[model]") {
+  const uint64_t seed = test::test_seed("hold until taken");
+  for (const hw::dram::Preset* p : {&hw::dram::kGddr6, &hw::dram::kIce40, &hw::dram::kHbm2}) {
+    INFO("preset " << p->name);
+    // Bursts, idle gaps and same-address hazards (mixed), and a full queue (random).
+    for (const auto& trace : {test::mixed_trace(*p, 3000, seed), test::random_trace(*p, 3000, 0.3, seed)}) {
+      const auto fast = hold_each(*p, trace, false), step = hold_each(*p, trace, true);
+      REQUIRE(fast.size() == 2 * trace.size());
+      CHECK(fast == step);
+    }
+  }
 }
 
 TEST_CASE("No request is issued before its cycle", "[model]") {
