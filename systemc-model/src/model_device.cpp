@@ -3,10 +3,10 @@
 #include "mc_memory.h"
 
 #include "kmtsim/dram/address_map.h"
+#include "kmtsim/dram/storage.h"
 #include "kmtsim/hw/dram_presets.h"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cstring>
 #include <stdexcept>
@@ -496,24 +496,10 @@ void ModelDevice::complete(const MemCompletion& c) {
   in_flight_.erase(it);
   uint8_t* line = vram_ + p.request.addr;
   if (p.request.write) {
-    // Each whole aligned 64-bit word goes in one store: a process that maps
-    // the VRAM (a monitored fence's value, written back here) never reads a
-    // word half old and half new.
-    size_t k = 0;
-    if ((reinterpret_cast<uintptr_t>(line) & 7u) == 0) {
-      for (; k + 8 <= p.data.size(); k += 8) {
-        if (std::all_of(&p.strobe[k], &p.strobe[k] + 8, [](uint8_t b) { return b != 0; })) {
-          uint64_t w = 0;
-          std::memcpy(&w, &p.data[k], 8);
-          std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(line + k)).store(w, std::memory_order_release);
-        } else {
-          for (size_t j = k; j < k + 8; ++j)
-            if (p.strobe[j]) line[j] = p.data[j];
-        }
-      }
-    }
-    for (; k < p.data.size(); ++k)
-      if (p.strobe[k]) line[k] = p.data[k];
+    // A process that maps the VRAM (a monitored fence's value, written back
+    // here) sees each whole 64-bit word change in one store.
+    const uint8_t* on = p.strobe.data();
+    dram::store_masked(line, p.data.data(), p.data.size(), [on](size_t i) { return on[i] != 0; });
   }
   if (p.done) p.done(c.cycle, line);
 }

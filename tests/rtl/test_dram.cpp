@@ -2,8 +2,11 @@
 // address mapping, and the checker catching each rule broken on purpose.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "kmtsim/dram/address_map.h"
 #include "kmtsim/dram/checker.h"
@@ -400,4 +403,59 @@ TEST_CASE("DRAM model flags a WR without write data", "[dram]") {
   m.command(0, 20, wr(0, 1, 3, 7));
   m.command(0, 30, rd(0, 1, 3, 7));
   CHECK(!m.checker().ok());
+}
+
+TEST_CASE("store_masked writes only the enabled bytes", "[dram]") {
+  alignas(8) uint8_t dst[40];
+  uint8_t src[40];
+  for (unsigned i = 0; i < 40; ++i) {
+    dst[i] = static_cast<uint8_t>(i);
+    src[i] = static_cast<uint8_t>(0x80 + i);
+  }
+  // Bytes 0-7 (a whole word), 9 and 15 (a partial word), none of 16-23, all of 24-31, 33 and 37 of the tail.
+  auto on = [](size_t i) { return i < 8 || i == 9 || i == 15 || (i >= 24 && i < 32) || i == 33 || i == 37; };
+  store_masked(dst, src, 38, on);
+  for (unsigned i = 0; i < 40; ++i) {
+    INFO("byte " << i);
+    CHECK(dst[i] == (i < 38 && on(i) ? 0x80 + i : i));
+  }
+  // Not 8-byte aligned: byte by byte, the same bytes.
+  alignas(8) uint8_t odd[41];
+  for (unsigned i = 0; i < 41; ++i) odd[i] = static_cast<uint8_t>(i);
+  store_masked(odd + 1, src, 38, on);
+  for (unsigned i = 0; i < 40; ++i) CHECK(odd[i + 1] == (i < 38 && on(i) ? 0x80 + i : i + 1));
+}
+
+TEST_CASE("FlatVram changes a whole 64-bit word at once: a reader never sees half of a write", "[dram]") {
+  // The device writes a monitored fence's value back into VRAM that other
+  // processes map; a reader must see the old value or the new one. Each
+  // value written has eight equal bytes, so a torn read has unequal ones.
+  const hwd::Preset& p = hwd::kIce40;  // 8-byte lines: the write is the word
+  const AddressMap map(p);
+  std::vector<uint64_t> backing(map.capacity_bytes() / 8, 0);
+  FlatVram vram(map, std::span<uint8_t>(reinterpret_cast<uint8_t*>(backing.data()), map.capacity_bytes()));
+  std::atomic<bool> reading{false}, done{false};
+  constexpr unsigned kWrites = 400'000;
+  std::thread writer([&] {
+    while (!reading) std::this_thread::yield();  // both at work together
+    const uint32_t strobe[1] = {0xFFu};
+    for (unsigned i = 0; i < kWrites; ++i) {
+      const uint64_t v = (i % 255 + 1) * 0x0101010101010101ull;
+      const uint32_t data[2] = {static_cast<uint32_t>(v), static_cast<uint32_t>(v >> 32)};
+      // With the strobe and without (every byte enabled).
+      vram.write(64, data, i % 2 == 0 ? Strobe(strobe) : Strobe());
+    }
+    done = true;
+  });
+  uint64_t reads = 0, torn = 0;
+  reading = true;
+  do {
+    const uint64_t v = std::atomic_ref<uint64_t>(backing[8]).load(std::memory_order_acquire);
+    torn += v != (v & 0xFF) * 0x0101010101010101ull ? 1 : 0;
+    ++reads;
+  } while (!done);
+  writer.join();
+  INFO(reads << " reads");
+  CHECK(torn == 0);
+  CHECK(backing[8] == ((kWrites - 1) % 255 + 1) * 0x0101010101010101ull);
 }

@@ -1,8 +1,6 @@
 #include "kmtsim/dram/storage.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -62,32 +60,9 @@ void FlatVram::read(uint64_t addr, std::span<uint32_t> out) const {
 }
 
 void FlatVram::write(uint64_t addr, std::span<const uint32_t> data, Strobe strobe) {
-  uint8_t* line = vram_.data() + addr;
-  const auto* src = reinterpret_cast<const uint8_t*>(data.data());
   const uint64_t n = std::min<uint64_t>(data.size() * 4, line_bytes_);
-  // Each whole aligned 64-bit word goes in one store: a process that maps
-  // this memory (a monitored fence's value, which the device writes back
-  // here) never reads a word half old and half new, whatever the copy
-  // would have done byte by byte.
-  uint64_t b = 0;
-  if ((reinterpret_cast<uintptr_t>(line) & 7u) == 0) {
-    for (; b + 8 <= n; b += 8) {
-      // The word's eight strobe bits lie in one strobe word (b is a multiple of 8).
-      const unsigned m = strobe.empty() ? 0xFFu : (strobe[b / 32] >> (b % 32)) & 0xFFu;
-      if (m == 0xFFu) {
-        uint64_t w = 0;
-        std::memcpy(&w, src + b, 8);
-        std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(line + b)).store(w, std::memory_order_release);
-      } else {
-        for (unsigned k = 0; k < 8; ++k) {
-          if ((m >> k) & 1u) line[b + k] = src[b + k];
-        }
-      }
-    }
-  }
-  for (; b < n; ++b) {
-    if (strobe_bit(strobe, static_cast<unsigned>(b))) line[b] = src[b];
-  }
+  store_masked(vram_.data() + addr, reinterpret_cast<const uint8_t*>(data.data()), n,
+               [strobe](size_t i) { return strobe_bit(strobe, static_cast<unsigned>(i)); });
 }
 
 DramModel::DramModel(const Geometry& g, const hw::dram::Timing& t, unsigned line_words, CheckerOptions o)

@@ -11,7 +11,9 @@
 // (channel, bank group, bank, row, column) lives at AddressMap::encode of it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <span>
@@ -27,6 +29,34 @@ namespace kmtsim::dram {
 // empty span enables every byte.
 using Strobe = std::span<const uint32_t>;
 inline bool strobe_bit(Strobe s, unsigned byte) { return s.empty() || ((s[byte / 32] >> (byte % 32)) & 1u) != 0; }
+
+// Copies the bytes i of src[0, n) for which on(i) holds to dst. With dst
+// 8-byte aligned, each whole 64-bit word goes in one store, so a thread or
+// process that reads dst meanwhile (a monitored fence's value in mapped
+// VRAM) never sees a word half old and half new; the bytes of partial words
+// go one by one.
+template <class On>
+void store_masked(uint8_t* dst, const uint8_t* src, size_t n, On on) {
+  size_t i = 0;
+  if ((reinterpret_cast<uintptr_t>(dst) & 7u) == 0) {
+    for (; i + 8 <= n; i += 8) {
+      unsigned m = 0;
+      for (unsigned k = 0; k < 8; ++k) m |= unsigned{on(i + k)} << k;
+      if (m == 0xFFu) {
+        uint64_t w = 0;
+        std::memcpy(&w, src + i, 8);
+        std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(dst + i)).store(w, std::memory_order_release);
+      } else {
+        for (unsigned k = 0; k < 8; ++k) {
+          if ((m >> k) & 1u) dst[i + k] = src[i + k];
+        }
+      }
+    }
+  }
+  for (; i < n; ++i) {
+    if (on(i)) dst[i] = src[i];
+  }
+}
 
 class DramStorage {
  public:
