@@ -612,17 +612,16 @@ struct McModel::Impl {
 
   // The channels' range: with One (a one-channel controller) a constant
   // length of one, so the loops over the channels in advance() go away.
-  template <bool One>
-  std::pair<Channel*, Channel*> channels() {
-    Channel* const first = ch.data();
-    return {first, One ? first + 1 : first + ch.size()};
+  template <bool One, class Channels>
+  static auto channels(Channels& c) {
+    auto* const first = c.data();
+    return std::pair{first, One ? first + 1 : first + c.size()};
   }
 
   template <bool One = false>
   uint64_t next_activity() const {
     uint64_t n = kNever;
-    const Channel* const first = ch.data();
-    const Channel* const last = One ? first + 1 : first + ch.size();
+    const auto [first, last] = channels<One>(ch);
     for (const Channel* k = first; k != last; ++k) {
       n = std::min({n, k->wake, k->rd.visible(), k->wack.visible()});
       if (k->offers != 0) n = std::min(n, k->accept_wake);
@@ -643,7 +642,7 @@ struct McModel::Impl {
   template <bool One>
   void run(uint64_t until, Stop stop, unsigned stop_port) {
     const uint64_t departed = departures;
-    const auto [first, last] = channels<One>();
+    const auto [first, last] = channels<One>(ch);
     while (now < until) {
       const uint64_t t = now;
       for (Channel* k = first; k != last; ++k) {
